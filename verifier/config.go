@@ -1,0 +1,216 @@
+package verifier
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Defaults applied by New where a Config field is zero.
+const (
+	// DefaultLeeway is the clock skew tolerated on "exp", "nbf" and "iat".
+	// Small on purpose: it only absorbs clock drift between issuer and us.
+	DefaultLeeway = 30 * time.Second
+	// DefaultMaxTokenBytes caps the size of a token, checked before any
+	// parsing. Okta access tokens are about 1 KB; 16 KiB leaves room for large
+	// group claims while keeping the cost of refusing garbage tiny.
+	DefaultMaxTokenBytes = 16 << 10
+	// DefaultFetchTimeout bounds one discovery or JWKS request.
+	DefaultFetchTimeout = 5 * time.Second
+	// DefaultRefreshInterval is how old the key set may grow before a
+	// verification starts a background refresh.
+	DefaultRefreshInterval = 15 * time.Minute
+	// DefaultMinRefetchInterval is the least time between two fetches caused
+	// by unknown "kid"s, so that forged kids cannot make us hammer the issuer.
+	DefaultMinRefetchInterval = 5 * time.Second
+	// MaxKeySetBytes caps a discovery document or JWKS response body.
+	MaxKeySetBytes = 1 << 20
+)
+
+// Config says which tokens a Verifier accepts. Only Issuer is required.
+type Config struct {
+	// Issuer is the authorization server's issuer URL, for Okta
+	// "https://{yourOktaDomain}/oauth2/default". Tokens must carry it as
+	// "iss", exactly. Its discovery document locates the keys unless JWKSURL
+	// is set.
+	Issuer string
+
+	// ClientID, when set, must equal the access token's "cid" (Okta) or
+	// "client_id" (RFC 9068) claim. It is also the default expected audience
+	// of ID tokens.
+	ClientID string
+
+	// Audiences are the accepted "aud" values of access tokens: the token's
+	// "aud" (a string or an array) must hold at least one of them.
+	// VerifyAccessToken's audience arguments, when given, replace this list
+	// for that call. With neither, access tokens are refused: a resource
+	// server that accepts any audience accepts tokens meant for others.
+	Audiences []string
+
+	// AssertClaims holds further claim assertions, as @okta/jwt-verifier's
+	// assertClaims does: "name": value requires the claim to equal value
+	// (a string, number or bool); "name.includes": value requires the claim
+	// (an array) to contain value, or every element of value when value is a
+	// []string or []any.
+	AssertClaims map[string]any
+
+	// Algorithms is the allow-list of JWS algorithms. Default: RS256 only.
+	// Supported: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384,
+	// ES512, EdDSA. The key named by "kid" must be of the matching type.
+	Algorithms []string
+
+	// Leeway is the clock skew tolerated on time claims. Default
+	// DefaultLeeway; set NoLeeway for none.
+	Leeway time.Duration
+
+	// JWKSURL, when set, is where the keys are fetched, and discovery is
+	// skipped.
+	JWKSURL string
+
+	// HTTPClient fetches discovery documents and keys. Default: a client with
+	// FetchTimeout. Redirects to another host are refused whatever the client.
+	HTTPClient *http.Client
+
+	// FetchTimeout bounds one fetch. Default DefaultFetchTimeout.
+	FetchTimeout time.Duration
+	// RefreshInterval: keys older than this are refreshed in the background
+	// on the next verification. Default DefaultRefreshInterval.
+	RefreshInterval time.Duration
+	// MinRefetchInterval: least time between refetches caused by an unknown
+	// "kid". Default DefaultMinRefetchInterval.
+	MinRefetchInterval time.Duration
+
+	// MaxTokenBytes caps the token's length. Default DefaultMaxTokenBytes.
+	MaxTokenBytes int
+
+	// InsecureAllowHTTP allows an http:// issuer and key URL. For tests and
+	// local development only (the Node verifier's testing.disableHttpsCheck);
+	// New logs a warning when it is set.
+	InsecureAllowHTTP bool
+
+	// Logger receives key-set events (fetches, failures, rotations) and
+	// configuration warnings. Default: slog.Default().
+	Logger *slog.Logger
+
+	// Now is the clock. Default: time.Now. Tests set it to check expiry
+	// without sleeping.
+	Now func() time.Time
+}
+
+// NoLeeway, as Config.Leeway, asks for no clock skew tolerance at all (a zero
+// Leeway means DefaultLeeway).
+const NoLeeway time.Duration = -1
+
+var supportedAlgorithms = map[string]bool{
+	"RS256": true, "RS384": true, "RS512": true,
+	"PS256": true, "PS384": true, "PS512": true,
+	"ES256": true, "ES384": true, "ES512": true,
+	"EdDSA": true,
+}
+
+// checkConfig refuses a configuration that cannot work and fills defaults.
+// Its messages say what to put in the field, because the usual cause is a
+// sample configuration that still holds its placeholders.
+func checkConfig(c Config) (Config, error) {
+	if c.Issuer == "" {
+		return c, &ConfigError{Field: "Issuer", Fix: "set it to your authorization server's issuer URL, e.g. https://dev-123456.okta.com/oauth2/default"}
+	}
+	if strings.Contains(c.Issuer, "{yourOktaDomain}") || strings.Contains(c.Issuer, "{") {
+		return c, &ConfigError{Field: "Issuer", Value: c.Issuer, Fix: "replace the placeholder with your Okta domain, e.g. https://dev-123456.okta.com/oauth2/default (the Okta Admin Console shows it under Security > API > Authorization Servers)"}
+	}
+	if err := checkURL("Issuer", c.Issuer, c.InsecureAllowHTTP); err != nil {
+		return c, err
+	}
+	if u, _ := url.Parse(c.Issuer); strings.Contains(u.Hostname(), "-admin.") {
+		return c, &ConfigError{Field: "Issuer", Value: c.Issuer, Fix: "use your Okta org's domain without \"-admin\" (the admin console's domain does not issue tokens)"}
+	}
+	if c.ClientID == "{clientId}" || strings.Contains(c.ClientID, "{") {
+		return c, &ConfigError{Field: "ClientID", Value: c.ClientID, Fix: "replace the placeholder with your application's client id (Okta Admin Console > Applications), or leave it empty to skip the cid check"}
+	}
+	if c.JWKSURL != "" {
+		if err := checkURL("JWKSURL", c.JWKSURL, c.InsecureAllowHTTP); err != nil {
+			return c, err
+		}
+	}
+	for _, a := range c.Audiences {
+		if a == "" {
+			return c, &ConfigError{Field: "Audiences", Fix: "remove the empty audience; use your API's identifier, e.g. api://default"}
+		}
+	}
+	if len(c.Algorithms) == 0 {
+		c.Algorithms = []string{"RS256"}
+	}
+	for _, a := range c.Algorithms {
+		if !supportedAlgorithms[a] {
+			return c, &ConfigError{Field: "Algorithms", Value: a, Fix: "use asymmetric JWS algorithms only: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 or EdDSA"}
+		}
+	}
+	for name, want := range c.AssertClaims {
+		if err := checkAssertion(name, want); err != nil {
+			return c, err
+		}
+	}
+	switch {
+	case c.Leeway == 0:
+		c.Leeway = DefaultLeeway
+	case c.Leeway < 0:
+		c.Leeway = 0
+	}
+	if c.FetchTimeout <= 0 {
+		c.FetchTimeout = DefaultFetchTimeout
+	}
+	if c.RefreshInterval <= 0 {
+		c.RefreshInterval = DefaultRefreshInterval
+	}
+	if c.MinRefetchInterval <= 0 {
+		c.MinRefetchInterval = DefaultMinRefetchInterval
+	}
+	if c.MaxTokenBytes <= 0 {
+		c.MaxTokenBytes = DefaultMaxTokenBytes
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.HTTPClient == nil {
+		c.HTTPClient = &http.Client{Timeout: c.FetchTimeout}
+	}
+	return c, nil
+}
+
+func checkURL(field, raw string, allowHTTP bool) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return &ConfigError{Field: field, Value: raw, Fix: "use an absolute URL such as https://dev-123456.okta.com/oauth2/default"}
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return &ConfigError{Field: field, Value: raw, Fix: "remove the query or fragment"}
+	}
+	if u.Scheme == "http" && !allowHTTP {
+		return &ConfigError{Field: field, Value: raw, Fix: "use https; for local testing only, set InsecureAllowHTTP (OKTA_TESTING_DISABLEHTTPSCHECK=true in the program)"}
+	}
+	return nil
+}
+
+func checkAssertion(name string, want any) error {
+	claim, includes := strings.CutSuffix(name, ".includes")
+	if claim == "" {
+		return &ConfigError{Field: "AssertClaims", Value: name, Fix: "name a claim, e.g. \"groups.includes\": \"Admins\""}
+	}
+	switch w := want.(type) {
+	case string, bool, float64, int, int64, json.Number:
+		return nil
+	case []string, []any:
+		if includes {
+			return nil
+		}
+		_ = w
+	}
+	return &ConfigError{Field: "AssertClaims", Value: name, Fix: fmt.Sprintf("use a string, number or bool (or a list of them with %q); got %T", claim+".includes", want)}
+}

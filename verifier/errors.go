@@ -1,0 +1,115 @@
+package verifier
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors name the kind of a failure so that callers can branch on it
+// with errors.Is. The error returned by the verifier is a *ValidationError
+// (or a *ConfigError from New) whose text says what was expected and what was
+// found; it never contains the token itself.
+var (
+	// ErrMalformed: the token is not a well-formed compact JWS (size, segments,
+	// base64url, JSON, duplicate or case-variant member names).
+	ErrMalformed = errors.New("malformed token")
+	// ErrUnsupportedHeader: the JOSE header asks for something refused
+	// (an unknown "crit" entry, "b64": false, a nested JWT, a "typ" that is not
+	// an access token's).
+	ErrUnsupportedHeader = errors.New("unsupported token header")
+	// ErrAlgorithmNotAllowed: "alg" is not on the configured allow-list, or does
+	// not fit the key it names.
+	ErrAlgorithmNotAllowed = errors.New("algorithm not allowed")
+	// ErrUnknownKey: no key of the issuer's key set matches the token's "kid".
+	ErrUnknownKey = errors.New("unknown signing key")
+	// ErrInvalidSignature: the signature does not verify with the issuer's key.
+	ErrInvalidSignature = errors.New("invalid signature")
+	// ErrExpired: "exp" is in the past (beyond the leeway).
+	ErrExpired = errors.New("token expired")
+	// ErrNotYetValid: "nbf" (or "iat") is in the future (beyond the leeway).
+	ErrNotYetValid = errors.New("token not yet valid")
+	// ErrMissingClaim: a required claim is absent.
+	ErrMissingClaim = errors.New("missing claim")
+	// ErrInvalidClaim: a claim has the wrong JSON type.
+	ErrInvalidClaim = errors.New("invalid claim")
+	// ErrWrongIssuer: "iss" is not the configured issuer.
+	ErrWrongIssuer = errors.New("wrong issuer")
+	// ErrWrongAudience: "aud" holds none of the expected audiences.
+	ErrWrongAudience = errors.New("wrong audience")
+	// ErrWrongClientID: "cid" (or "client_id") is not the configured client id.
+	ErrWrongClientID = errors.New("wrong client id")
+	// ErrClaimMismatch: a configured claim assertion does not hold.
+	ErrClaimMismatch = errors.New("claim assertion failed")
+	// ErrWrongNonce: an ID token's "nonce" is not the expected one.
+	ErrWrongNonce = errors.New("wrong nonce")
+	// ErrKeysUnavailable: the issuer's keys could not be fetched and none are
+	// cached. This is the one failure that says nothing about the token: the
+	// caller should answer 503, not 401.
+	ErrKeysUnavailable = errors.New("issuer keys unavailable")
+)
+
+// ValidationError is the error returned when a token is refused. Kind is one
+// of the sentinel errors above; errors.Is(err, ErrExpired) and the like test
+// it. Claim, Expected and Found say which part of the token failed and why;
+// they hold claim values, never the token.
+type ValidationError struct {
+	Kind     error  // one of the Err* sentinels
+	Claim    string // the claim or header member concerned, if any ("exp", "aud", "alg"…)
+	Expected string // what the verifier wanted, if it applies
+	Found    string // what the token holds, if it applies
+	Detail   string // anything else worth saying
+	Err      error  // an underlying error (JSON, fetch, crypto), if any
+}
+
+func (e *ValidationError) Error() string {
+	msg := "verifier: " + e.Kind.Error()
+	if e.Claim != "" {
+		msg += fmt.Sprintf(": claim %q", e.Claim)
+	}
+	if e.Found != "" || e.Expected != "" {
+		if e.Claim == "" {
+			msg += ":"
+		}
+		msg += fmt.Sprintf(" is %s", quoteOrDash(e.Found))
+		if e.Expected != "" {
+			msg += fmt.Sprintf(", expected %s", e.Expected)
+		}
+	}
+	if e.Detail != "" {
+		msg += " (" + e.Detail + ")"
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+func quoteOrDash(s string) string {
+	if s == "" {
+		return "absent"
+	}
+	return s
+}
+
+// Is reports whether target is the error's Kind, so errors.Is works with the
+// sentinels.
+func (e *ValidationError) Is(target error) bool { return target == e.Kind }
+
+// Unwrap returns the underlying error, if any.
+func (e *ValidationError) Unwrap() error { return e.Err }
+
+// ConfigError is returned by New when the configuration cannot work. Field
+// names the Config field (or the environment variable the program maps to
+// it); Fix says what to put there.
+type ConfigError struct {
+	Field string
+	Value string
+	Fix   string
+}
+
+func (e *ConfigError) Error() string {
+	if e.Value != "" {
+		return fmt.Sprintf("verifier: invalid %s %q: %s", e.Field, e.Value, e.Fix)
+	}
+	return fmt.Sprintf("verifier: invalid %s: %s", e.Field, e.Fix)
+}
