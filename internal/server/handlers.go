@@ -1,0 +1,109 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/resource-server/resource-server/bearer"
+)
+
+// welcome is the Express sample's text, two spaces and all: clients and
+// scripts compare it.
+const welcome = "Hello!  There's not much to see here :) Please grab one of our front-end samples for use with this sample resource server"
+
+type errorBody struct {
+	Error       string `json:"error"`
+	Description string `json:"error_description,omitempty"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, `{"error":"server_error"}`, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+func handleWelcome() http.Handler {
+	body := map[string]string{"message": welcome}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, body)
+	})
+}
+
+type message struct {
+	Date string `json:"date"`
+	Text string `json:"text"`
+}
+
+// isoMillis is JavaScript's Date.toISOString layout, which the sample's
+// front-ends parse.
+const isoMillis = "2006-01-02T15:04:05.000Z"
+
+func handleMessages(now func() time.Time) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t := now().UTC()
+		writeJSON(w, http.StatusOK, struct {
+			Messages []message `json:"messages"`
+		}{[]message{
+			{Date: t.Format(isoMillis), Text: "I am a robot."},
+			{Date: t.Add(-time.Hour).Format(isoMillis), Text: "Hello, world!"},
+		}})
+	})
+}
+
+// handleSecure echoes the verified token, header and claims as the issuer
+// sent them. A debugging route: switch it off with SECURE_ROUTE=false.
+func handleSecure() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, ok := bearer.FromContext(r.Context())
+		if !ok {
+			writeJSON(w, http.StatusInternalServerError, errorBody{Error: "server_error", Description: "no verified token"})
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		writeJSON(w, http.StatusOK, tok)
+	})
+}
+
+func handleHealth() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+}
+
+// handleReady tells the truth about the keys: not ready until the issuer's
+// keys are held, so a load balancer does not send traffic that would all be
+// refused.
+func handleReady(v Verifier) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !v.Ready() {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": "the issuer's keys have not been fetched yet"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+}
+
+// handleResourceMetadata serves RFC 9728 protected-resource metadata, so a
+// client can discover which authorization server issues tokens for us.
+func handleResourceMetadata(d Deps) http.Handler {
+	body := map[string]any{
+		"resource":                 d.Resource,
+		"authorization_servers":    []string{d.Verifier.Issuer()},
+		"bearer_methods_supported": []string{"header"},
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, body)
+	})
+}
+
+func handleNotFound() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, errorBody{Error: "not_found", Description: "no route for " + r.Method + " " + r.URL.Path})
+	})
+}

@@ -1,0 +1,58 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/rs/cors"
+
+	"github.com/resource-server/resource-server/bearer"
+)
+
+// routes lists every route of the program.
+func routes(d Deps) http.Handler {
+	mux := http.NewServeMux()
+	auth := bearer.Middleware(d.Verifier, bearer.Options{
+		Realm:            "api",
+		Logger:           d.Logger,
+		ResourceMetadata: "", // set per request would need the host; clients find it at the well-known path
+	})
+
+	mux.Handle("GET /{$}", handleWelcome())
+	mux.Handle("GET /api/messages", auth(handleMessages(d.Now)))
+	if d.SecureRoute {
+		mux.Handle("GET /secure", auth(handleSecure()))
+	}
+	mux.Handle("GET /healthz", handleHealth())
+	mux.Handle("GET /readyz", handleReady(d.Verifier))
+	mux.Handle("GET /.well-known/oauth-protected-resource", handleResourceMetadata(d))
+	mux.Handle("/", handleNotFound())
+
+	api := corsFor(d.CORSAllowedOrigins).Handler(mux)
+	if d.DevIssuer == nil {
+		return api
+	}
+	issuerPath := strings.TrimSuffix(d.DevIssuerPath, "/")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if p == issuerPath || strings.HasPrefix(p, issuerPath+"/") || strings.HasPrefix(p, "/.well-known/oauth-authorization-server"+issuerPath) {
+			d.DevIssuer.ServeHTTP(w, r)
+			return
+		}
+		api.ServeHTTP(w, r)
+	})
+}
+
+// corsFor answers CORS as the Express sample's cors() does by default (any
+// origin, the usual methods, requested headers reflected, preflight 204),
+// restricted to origins when they are listed, and lets browsers read
+// WWW-Authenticate so a front-end can tell an expired token from an outage.
+func corsFor(origins []string) *cors.Cors {
+	return cors.New(cors.Options{
+		AllowedOrigins:       origins,
+		AllowedMethods:       []string{http.MethodGet, http.MethodHead, http.MethodPut, http.MethodPatch, http.MethodPost, http.MethodDelete},
+		AllowedHeaders:       []string{"*"},
+		ExposedHeaders:       []string{"WWW-Authenticate"},
+		OptionsSuccessStatus: http.StatusNoContent,
+	})
+}

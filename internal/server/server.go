@@ -1,0 +1,115 @@
+// Package server is the resource-server program's HTTP surface: the Express
+// sample's routes, done per RFC 6750, plus health, readiness and the
+// protected-resource metadata of RFC 9728. routes.go lists every route.
+package server
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/resource-server/resource-server/bearer"
+)
+
+// Verifier is what the server needs of a token verifier: verification for
+// the bearer middleware, and whether keys are held for readiness.
+type Verifier interface {
+	bearer.AccessTokenVerifier
+	Ready() bool
+	Issuer() string
+}
+
+// Deps are the server's dependencies; New takes them all explicitly.
+type Deps struct {
+	Verifier Verifier
+	Logger   *slog.Logger
+	// Resource is this API's identifier (the expected audience), published
+	// in the protected-resource metadata.
+	Resource string
+	// CORSAllowedOrigins are the origins browsers may call from; "*" is any.
+	CORSAllowedOrigins []string
+	// SecureRoute serves GET /secure, which echoes the verified token.
+	SecureRoute bool
+	// Now is the clock of the messages' dates. Default time.Now.
+	Now func() time.Time
+	// DevIssuer, when set, is the embedded development authorization server,
+	// served outside CORS and authentication for every path under
+	// DevIssuerPath (it answers its own CORS).
+	DevIssuer     http.Handler
+	DevIssuerPath string
+}
+
+// New returns the program's whole HTTP handler.
+func New(d Deps) http.Handler {
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if len(d.CORSAllowedOrigins) == 0 {
+		d.CORSAllowedOrigins = []string{"*"}
+	}
+	return withRecovery(d.Logger, withAccessLog(d.Logger, routes(d)))
+}
+
+// statusRecorder remembers the status code for the access log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// withAccessLog logs one line per request at Debug (Info for server errors),
+// never the Authorization header.
+func withAccessLog(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !log.Enabled(r.Context(), slog.LevelDebug) {
+			rec := &statusRecorder{ResponseWriter: w}
+			next.ServeHTTP(rec, r)
+			if rec.status >= 500 {
+				log.Warn("request failed", "method", r.Method, "path", r.URL.Path, "status", rec.status)
+			}
+			return
+		}
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		log.LogAttrs(r.Context(), slog.LevelDebug, "request",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", rec.status), slog.Duration("duration", time.Since(start)),
+			slog.String("remote", r.RemoteAddr))
+	})
+}
+
+// withRecovery turns a panic into a 500 and a log line, so one bad request
+// cannot take the process down.
+func withRecovery(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", p)
+				writeJSON(w, http.StatusInternalServerError, errorBody{Error: "server_error", Description: "internal error"})
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,17 @@
+// Module test holds the suites that need more than Go: real third-party
+// authorization servers, the Express sample as an oracle (Node), and a real
+// browser. It is a module of its own so that their dependencies never reach
+// the library's users.
+module github.com/resource-server/resource-server/test
+
+go 1.26.8
+
+require github.com/resource-server/resource-server v0.0.0
+
+require (
+	github.com/chromedp/cdproto v0.159.0 // indirect
+	github.com/chromedp/chromedp v0.23.0 // indirect
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
+)
+
+replace github.com/resource-server/resource-server => ../

@@ -1,0 +1,233 @@
+package verifier
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// readClaims decodes the registered claims of a payload into t, checking
+// their JSON types. It checks no values: rules do that.
+func readClaims(t *Token, members map[string]json.RawMessage) error {
+	var err error
+	str := func(name string, dst *string) {
+		if raw, ok := members[name]; ok && err == nil {
+			if e := json.Unmarshal(raw, dst); e != nil {
+				err = invalidClaim(name, "a string")
+			}
+		}
+	}
+	date := func(name string, dst *time.Time) {
+		if raw, ok := members[name]; ok && err == nil {
+			d, e := numericDate(raw)
+			if e != nil {
+				err = invalidClaim(name, "a NumericDate (seconds since 1970)")
+			}
+			*dst = d
+		}
+	}
+	str("iss", &t.issuer)
+	str("sub", &t.subject)
+	str("jti", &t.id)
+	str("nonce", &t.nonce)
+	date("exp", &t.expiry)
+	date("nbf", &t.notBefore)
+	date("iat", &t.issuedAt)
+	if err != nil {
+		return err
+	}
+	var cid, clientID string
+	str("cid", &cid)
+	str("client_id", &clientID)
+	if err != nil {
+		return err
+	}
+	if t.clientID = cid; cid == "" {
+		t.clientID = clientID
+	}
+	if raw, ok := members["aud"]; ok {
+		if t.audience, err = stringOrList(raw); err != nil {
+			return invalidClaim("aud", "a string or an array of strings")
+		}
+	}
+	if raw, ok := members["scp"]; ok {
+		if t.scopes, err = stringOrList(raw); err != nil {
+			return invalidClaim("scp", "an array of strings")
+		}
+	} else if raw, ok := members["scope"]; ok {
+		var scope string
+		if json.Unmarshal(raw, &scope) != nil {
+			return invalidClaim("scope", "a space-separated string")
+		}
+		t.scopes = strings.Fields(scope)
+	}
+	return nil
+}
+
+func invalidClaim(name, want string) error {
+	return &ValidationError{Kind: ErrInvalidClaim, Claim: name, Detail: "must be " + want}
+}
+
+func stringOrList(raw json.RawMessage) ([]string, error) {
+	var one string
+	if json.Unmarshal(raw, &one) == nil {
+		return []string{one}, nil
+	}
+	var list []string
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return nil, err
+	}
+	return list, nil
+}
+
+// numericDate reads RFC 7519's NumericDate: a JSON number of seconds, which
+// may have a fraction. Negative or absurd values are refused.
+func numericDate(raw json.RawMessage) (time.Time, error) {
+	f, err := strconv.ParseFloat(string(raw), 64)
+	if err != nil || raw[0] == '"' || f < 0 || f > 1<<40 || math.IsNaN(f) {
+		return time.Time{}, fmt.Errorf("not a NumericDate")
+	}
+	sec, frac := math.Modf(f)
+	return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
+}
+
+// checkTimes applies "exp" (required), "nbf" and "iat" with the leeway.
+func checkTimes(t *Token, members map[string]json.RawMessage, now time.Time, leeway time.Duration) error {
+	if _, ok := members["exp"]; !ok {
+		return &ValidationError{Kind: ErrMissingClaim, Claim: "exp", Detail: "a token without an expiry would be valid forever"}
+	}
+	if !now.Before(t.expiry.Add(leeway)) {
+		return &ValidationError{Kind: ErrExpired, Claim: "exp", Found: stamp(t.expiry),
+			Detail: fmt.Sprintf("now is %s, leeway %s", stamp(now), leeway)}
+	}
+	if _, ok := members["nbf"]; ok && now.Add(leeway).Before(t.notBefore) {
+		return &ValidationError{Kind: ErrNotYetValid, Claim: "nbf", Found: stamp(t.notBefore),
+			Detail: fmt.Sprintf("now is %s, leeway %s", stamp(now), leeway)}
+	}
+	if _, ok := members["iat"]; ok && now.Add(leeway).Before(t.issuedAt) {
+		return &ValidationError{Kind: ErrNotYetValid, Claim: "iat", Found: stamp(t.issuedAt),
+			Detail: fmt.Sprintf("issued in the future; now is %s, leeway %s", stamp(now), leeway)}
+	}
+	return nil
+}
+
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// checkAudience requires "aud" to hold one of the expected audiences.
+func checkAudience(t *Token, expected []string) error {
+	if len(expected) == 0 {
+		return &ValidationError{Kind: ErrWrongAudience, Claim: "aud", Found: listString(t.audience),
+			Detail: "no expected audience is configured, and accepting any would accept tokens meant for other APIs"}
+	}
+	for _, want := range expected {
+		if slices.Contains(t.audience, want) {
+			return nil
+		}
+	}
+	if t.audience == nil {
+		return &ValidationError{Kind: ErrMissingClaim, Claim: "aud", Expected: listString(expected)}
+	}
+	return &ValidationError{Kind: ErrWrongAudience, Claim: "aud", Found: listString(t.audience), Expected: listString(expected)}
+}
+
+func listString(list []string) string {
+	if len(list) == 0 {
+		return ""
+	}
+	quoted := make([]string, 0, len(list))
+	for i, s := range list {
+		if i == 4 {
+			quoted = append(quoted, fmt.Sprintf("… (%d in all)", len(list)))
+			break
+		}
+		quoted = append(quoted, brief(s))
+	}
+	if len(list) == 1 {
+		return quoted[0]
+	}
+	return "[" + strings.Join(quoted, ", ") + "]"
+}
+
+// checkAssertions applies Config.AssertClaims.
+func checkAssertions(members map[string]json.RawMessage, assertions map[string]any) error {
+	for name, want := range assertions {
+		claim, includes := strings.CutSuffix(name, ".includes")
+		raw, ok := members[claim]
+		if !ok {
+			return &ValidationError{Kind: ErrMissingClaim, Claim: claim, Detail: "required by the configured claim assertions"}
+		}
+		if includes {
+			if err := checkIncludes(claim, raw, want); err != nil {
+				return err
+			}
+			continue
+		}
+		var got any
+		if json.Unmarshal(raw, &got) != nil || !sameScalar(got, want) {
+			return &ValidationError{Kind: ErrClaimMismatch, Claim: claim, Found: brief(string(raw)), Expected: fmt.Sprintf("%v", want)}
+		}
+	}
+	return nil
+}
+
+// checkIncludes requires an array claim to hold every wanted value. A string
+// claim is read as a space-separated list (like "scope"), never substring-
+// matched as the Node verifier does: "Admins" must not include "Admin".
+func checkIncludes(claim string, raw json.RawMessage, want any) error {
+	var have []any
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		for _, f := range strings.Fields(s) {
+			have = append(have, f)
+		}
+	} else if json.Unmarshal(raw, &have) != nil {
+		return &ValidationError{Kind: ErrClaimMismatch, Claim: claim, Found: brief(string(raw)), Expected: "an array"}
+	}
+	var wants []any
+	switch w := want.(type) {
+	case []string:
+		for _, x := range w {
+			wants = append(wants, x)
+		}
+	case []any:
+		wants = w
+	default:
+		wants = []any{w}
+	}
+	for _, w := range wants {
+		if !slices.ContainsFunc(have, func(h any) bool { return sameScalar(h, w) }) {
+			return &ValidationError{Kind: ErrClaimMismatch, Claim: claim, Found: brief(string(raw)), Expected: fmt.Sprintf("an array including %v", w)}
+		}
+	}
+	return nil
+}
+
+// sameScalar compares a decoded JSON scalar with a configured value.
+func sameScalar(got, want any) bool {
+	switch w := want.(type) {
+	case string:
+		g, ok := got.(string)
+		return ok && g == w
+	case bool:
+		g, ok := got.(bool)
+		return ok && g == w
+	case json.Number:
+		f, err := w.Float64()
+		g, ok := got.(float64)
+		return err == nil && ok && g == f
+	case float64:
+		g, ok := got.(float64)
+		return ok && g == w
+	case int:
+		g, ok := got.(float64)
+		return ok && g == float64(w)
+	case int64:
+		g, ok := got.(float64)
+		return ok && g == float64(w)
+	}
+	return false
+}
