@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/resource-server/resource-server/devissuer"
+	"github.com/resource-server/resource-server/internal/config"
+	"github.com/resource-server/resource-server/internal/server"
+	"github.com/resource-server/resource-server/verifier"
+	"github.com/resource-server/resource-server/web"
+)
+
+// run is the whole program; main only supplies the process's arguments,
+// environment and signals, so that tests can run it in-process.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	dir, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	cfg, err := config.Load(args, getenv, dir)
+	if errors.Is(err, flag.ErrHelp) {
+		config.Usage(stdout)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	if cfg.Dev {
+		return runDev(ctx, cfg, log, stdout)
+	}
+	v, err := verifier.New(verifier.Config{
+		Issuer:            cfg.Issuer,
+		ClientID:          cfg.ClientID,
+		Audiences:         []string{cfg.Audience},
+		JWKSURL:           cfg.JWKSURL,
+		InsecureAllowHTTP: cfg.DisableHTTPSCheck,
+		Logger:            log,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr())
+	if err != nil {
+		return fmt.Errorf("listening on %s (PORT/--port): %w", cfg.Addr(), err)
+	}
+	handler := server.New(server.Deps{
+		Verifier:           v,
+		Logger:             log,
+		Resource:           cfg.Audience,
+		CORSAllowedOrigins: cfg.CORSAllowedOrigins,
+		SecureRoute:        cfg.SecureRoute,
+	})
+	log.Info("resource server listening", "addr", ln.Addr().String(), "issuer", cfg.Issuer, "audience", cfg.Audience, "client_id", cfg.ClientID)
+	go fetchKeysUntilReady(ctx, v, log)
+	return serve(ctx, log, cfg.ShutdownTimeout, listener{ln, handler})
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.Level()}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// fetchKeysUntilReady fetches the issuer's keys at start-up, retrying with
+// backoff, so that /readyz turns ready without waiting for a first request.
+func fetchKeysUntilReady(ctx context.Context, v *verifier.Verifier, log *slog.Logger) {
+	wait := 500 * time.Millisecond
+	for {
+		err := v.Refresh(ctx)
+		if err == nil {
+			log.Info("issuer keys fetched; ready", "issuer", v.Issuer())
+			return
+		}
+		log.Warn("cannot fetch the issuer's keys yet; not ready", "issuer", v.Issuer(), "error", err, "retry_in", wait)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 30*time.Second)
+	}
+}
+
+type listener struct {
+	ln      net.Listener
+	handler http.Handler
+}
+
+// serve runs an http.Server per listener until ctx ends, then shuts them
+// down gracefully within timeout.
+func serve(ctx context.Context, log *slog.Logger, timeout time.Duration, listeners ...listener) error {
+	errc := make(chan error, len(listeners))
+	servers := make([]*http.Server, len(listeners))
+	for i, l := range listeners {
+		servers[i] = newHTTPServer(l.handler, log)
+		go func(s *http.Server, ln net.Listener) {
+			if err := s.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+				errc <- err
+			}
+		}(servers[i], l.ln)
+	}
+	var err error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down", "timeout", timeout)
+	case err = <-errc:
+		log.Error("server failed", "error", err)
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	for _, s := range servers {
+		if e := s.Shutdown(shutdownCtx); e != nil {
+			err = errors.Join(err, fmt.Errorf("shutdown: %w", e))
+		}
+	}
+	return err
+}
+
+// newHTTPServer sets the timeouts and limits a server facing the internet
+// needs: slow clients cannot hold connections or memory.
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
+}
+
+// runDev runs the resource server with the embedded development issuer on
+// the same listener, and the demo front-end on its own origin so that the
+// browser exercises CORS for real.
+func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+	host := cfg.Host
+	if host == "" {
+		host = "localhost"
+	}
+	apiLn, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(cfg.Port)))
+	if err != nil {
+		return fmt.Errorf("dev mode: listening for the API on port %d (PORT/--port): %w", cfg.Port, err)
+	}
+	webLn, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(cfg.FrontendPort)))
+	if err != nil {
+		apiLn.Close()
+		return fmt.Errorf("dev mode: listening for the front-end on port %d (FRONTEND_PORT/--frontend-port): %w", cfg.FrontendPort, err)
+	}
+	apiURL := "http://" + net.JoinHostPort(host, strconv.Itoa(apiLn.Addr().(*net.TCPAddr).Port))
+	webURL := "http://" + net.JoinHostPort(host, strconv.Itoa(webLn.Addr().(*net.TCPAddr).Port))
+	issuerURL := apiURL + devissuer.DefaultIssuerPath
+
+	iss, err := devissuer.New(devissuer.Options{
+		Issuer:        issuerURL,
+		Audience:      cfg.Audience,
+		RedirectURIs:  []string{webURL + web.DefaultRedirectPath},
+		Username:      cfg.DevUsername,
+		Password:      cfg.DevPassword,
+		TokenLifetime: cfg.DevTokenLifetime,
+		Logger:        log,
+	})
+	if err != nil {
+		apiLn.Close()
+		webLn.Close()
+		return err
+	}
+	if cfg.ClientID != "" {
+		// The dev issuer mints tokens for two clients (the curl line's and the
+		// front-end's); asserting one cid would refuse the other's tokens.
+		log.Warn("dev mode ignores the client id check", "client_id", cfg.ClientID)
+	}
+	v, err := verifier.New(verifier.Config{
+		Issuer:            issuerURL,
+		Audiences:         []string{cfg.Audience},
+		InsecureAllowHTTP: true,
+		Logger:            log,
+	})
+	if err != nil {
+		apiLn.Close()
+		webLn.Close()
+		return err
+	}
+	api := server.New(server.Deps{
+		Verifier:           v,
+		Logger:             log,
+		Resource:           cfg.Audience,
+		CORSAllowedOrigins: cfg.CORSAllowedOrigins,
+		SecureRoute:        cfg.SecureRoute,
+		DevIssuer:          iss.Handler(),
+		DevIssuerPath:      devissuer.DefaultIssuerPath,
+	})
+	front := web.Handler(web.Config{Issuer: issuerURL, ClientID: devissuer.DefaultSPAClientID, APIBaseURL: apiURL})
+	go fetchKeysUntilReady(ctx, v, log)
+	printDevBanner(stdout, apiURL, webURL, issuerURL, iss)
+	return serve(ctx, log, cfg.ShutdownTimeout, listener{apiLn, api}, listener{webLn, front})
+}
+
+func printDevBanner(w io.Writer, apiURL, webURL, issuerURL string, iss *devissuer.Issuer) {
+	opts := iss.Options()
+	user, password, clientID, secret := opts.Username, opts.Password, opts.ClientID, opts.ClientSecret
+	fmt.Fprintf(w, `
+resource-server dev mode: an embedded authorization server for DEVELOPMENT ONLY
+
+  Front-end (Messages page)  %s        sign in as %s / %s
+  Resource server (API)      %s        GET /api/messages, GET /secure need a token
+  Authorization server       %s
+
+Fetch a token and call the API:
+
+  curl -s -H "Authorization: Bearer $(curl -s -u %s:%s -d grant_type=client_credentials %s/v1/token | sed -n 's/.*"access_token": *"\([^"]*\)".*/\1/p')" %s/api/messages
+
+Rotate the signing key:  curl -X POST %s/v1/rotate
+Stop with Ctrl-C.
+
+`, webURL, user, password, apiURL, issuerURL, clientID, secret, issuerURL, apiURL, issuerURL)
+}

@@ -1,0 +1,265 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/resource-server/resource-server/devissuer"
+)
+
+// freePort returns a loopback port that was free a moment ago.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+// syncBuffer is a bytes.Buffer safe to read while run writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startRun runs the program in-process until the test ends, and waits until
+// url answers 200.
+func startRun(t *testing.T, args []string, vars map[string]string, readyURL string) *syncBuffer {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, args, env(vars), stdout, stderr) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("run returned %v after shutdown", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Error("run did not stop within 15s of cancellation")
+		}
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(readyURL)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return stdout
+			}
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("run ended early: %v\nstderr: %s", err, stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not ready within 10s\nstderr: %s", readyURL, stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func get(t *testing.T, u, token string) (int, http.Header, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", u, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(body)
+}
+
+func TestRunAgainstAnIssuer(t *testing.T) {
+	iss, err := devissuer.StartServer(devissuer.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(iss.Close)
+	port := freePort(t)
+	api := "http://127.0.0.1:" + strconv.Itoa(port)
+	startRun(t, nil, map[string]string{
+		"ISSUER": iss.URL, "PORT": strconv.Itoa(port), "HOST": "127.0.0.1",
+		"OKTA_TESTING_DISABLEHTTPSCHECK": "true", "LOG_LEVEL": "error",
+	}, api+"/readyz")
+
+	if code, _, body := get(t, api+"/", ""); code != 200 || !strings.Contains(body, "Hello!  There's not much to see here") {
+		t.Errorf("GET /: %d %s", code, body)
+	}
+	tok, _ := iss.Issuer.MintAccessToken(nil)
+	if code, _, body := get(t, api+"/api/messages", tok); code != 200 || !strings.Contains(body, "I am a robot.") || !strings.Contains(body, "Hello, world!") {
+		t.Errorf("valid token: %d %s", code, body)
+	}
+	if code, h, _ := get(t, api+"/api/messages", ""); code != 401 || h.Get("WWW-Authenticate") != `Bearer realm="api"` {
+		t.Errorf("no token: %d %q", code, h.Get("WWW-Authenticate"))
+	}
+	// Rotation: the first token of the new key is accepted at once.
+	if _, err := iss.Issuer.RotateKey(); err != nil {
+		t.Fatal(err)
+	}
+	tok, _ = iss.Issuer.MintAccessToken(nil)
+	if code, _, body := get(t, api+"/api/messages", tok); code != 200 {
+		t.Errorf("token of the rotated key: %d %s", code, body)
+	}
+}
+
+func TestRunReadsSamplesConfig(t *testing.T) {
+	iss, err := devissuer.StartServer(devissuer.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(iss.Close)
+	port := freePort(t)
+	dir := t.TempDir()
+	file := `{
+  "resourceServer": {
+    "port": ` + strconv.Itoa(port) + `,
+    "oidc": { "issuer": "` + iss.URL + `" },
+    "assertClaims": { "aud": "api://orders", "cid": "spa-123" }
+  }
+}`
+	if err := os.WriteFile(filepath.Join(dir, ".samples.config.json"), []byte(file), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	api := "http://127.0.0.1:" + strconv.Itoa(port)
+	startRun(t, nil, map[string]string{"OKTA_TESTING_DISABLEHTTPSCHECK": "1", "HOST": "127.0.0.1", "LOG_LEVEL": "error"}, api+"/readyz")
+	good, _ := iss.Issuer.MintAccessToken(map[string]any{"aud": "api://orders", "cid": "spa-123"})
+	otherAud, _ := iss.Issuer.MintAccessToken(map[string]any{"cid": "spa-123"})
+	otherCID, _ := iss.Issuer.MintAccessToken(map[string]any{"aud": "api://orders"})
+	for _, tt := range []struct {
+		name  string
+		token string
+		code  int
+	}{{"aud and cid of the file", good, 200}, {"default audience", otherAud, 401}, {"another client", otherCID, 401}} {
+		if code, _, body := get(t, api+"/api/messages", tt.token); code != tt.code {
+			t.Errorf("%s: %d %s, want %d", tt.name, code, body, tt.code)
+		}
+	}
+}
+
+func TestRunRefusesBadConfig(t *testing.T) {
+	tests := []struct {
+		name string
+		vars map[string]string
+		args []string
+		want []string // parts of the error
+	}{
+		{"placeholder issuer", map[string]string{"ISSUER": "https://{yourOktaDomain}/oauth2/default"}, nil, []string{"ISSUER", "placeholder", "okta.com/oauth2/default"}},
+		{"no issuer", nil, nil, []string{"ISSUER"}},
+		{"http issuer", map[string]string{"ISSUER": "http://example.com/oauth2/default"}, nil, []string{"ISSUER", "OKTA_TESTING_DISABLEHTTPSCHECK"}},
+		{"client placeholder", map[string]string{"ISSUER": "https://dev-1.okta.com/oauth2/default", "SPA_CLIENT_ID": "{clientId}"}, nil, []string{"SPA_CLIENT_ID"}},
+		{"bad port", map[string]string{"ISSUER": "https://dev-1.okta.com/oauth2/default", "PORT": "eighty"}, nil, []string{"PORT"}},
+		{"unknown flag", nil, []string{"--issuer-url", "x"}, []string{"--issuer-url"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Chdir(t.TempDir())
+			var out bytes.Buffer
+			err := run(context.Background(), tt.args, env(tt.vars), &out, &out)
+			if err == nil {
+				t.Fatal("run accepted a bad configuration")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"--help"}, env(nil), &out, &out); err != nil || !strings.Contains(out.String(), "ISSUER") {
+		t.Errorf("--help: %v %q", err, out.String())
+	}
+}
+
+var curlLine = regexp.MustCompile(`curl -s -H "Authorization: Bearer \$\(curl -s -u (\S+):(\S+) -d grant_type=client_credentials (\S+/v1/token) .*" (\S+/api/messages)`)
+
+func TestDevMode(t *testing.T) {
+	t.Chdir(t.TempDir())
+	port, webPort := freePort(t), freePort(t)
+	api := "http://localhost:" + strconv.Itoa(port)
+	begin := time.Now()
+	stdout := startRun(t, []string{"--dev", "--port", strconv.Itoa(port), "--frontend-port", strconv.Itoa(webPort)},
+		map[string]string{"LOG_LEVEL": "error"}, api+"/readyz")
+	front := "http://localhost:" + strconv.Itoa(webPort)
+	if code, _, body := get(t, front+"/", ""); code != 200 || !strings.Contains(body, "<html") {
+		t.Errorf("front-end: %d", code)
+	}
+	t.Logf("dev mode served the API, the issuer and the front-end %v after start", time.Since(begin).Round(time.Millisecond))
+
+	// Do what the printed curl line does.
+	m := curlLine.FindStringSubmatch(stdout.String())
+	if m == nil {
+		t.Fatalf("no curl line in the banner:\n%s", stdout.String())
+	}
+	resp, err := http.PostForm(m[3], url.Values{"grant_type": {"client_credentials"}, "client_id": {m[1]}, "client_secret": {m[2]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tr struct {
+		AccessToken string `json:"access_token"`
+	}
+	json.NewDecoder(resp.Body).Decode(&tr)
+	resp.Body.Close()
+	code, _, body := get(t, m[4], tr.AccessToken)
+	if code != 200 || !strings.Contains(body, "I am a robot.") || !strings.Contains(body, "Hello, world!") {
+		t.Errorf("the banner's curl: %d %s", code, body)
+	}
+	if code, _, body := get(t, front+"/config.json", ""); code != 200 || !strings.Contains(body, api+"/oauth2/default") {
+		t.Errorf("front-end config: %d %s", code, body)
+	}
+
+	// And run the line itself, as a user pastes it.
+	if _, err := exec.LookPath("curl"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("curl is needed to run the banner's line")
+		}
+		t.Skip("curl not installed")
+	}
+	line := strings.TrimSpace(curlLine.FindString(stdout.String()))
+	out, err := exec.Command("bash", "-c", line).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "I am a robot.") || !strings.Contains(string(out), "Hello, world!") {
+		t.Errorf("pasting the banner's curl line: %v %s", err, out)
+	}
+}

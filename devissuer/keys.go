@@ -1,0 +1,209 @@
+package devissuer
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+)
+
+type signingKey struct {
+	kid       string
+	alg       string // the algorithm the key is published for
+	priv      crypto.Signer
+	published bool
+}
+
+func generateKey(alg string) (crypto.Signer, error) {
+	switch alg {
+	case "RS256", "PS256":
+		return rsa.GenerateKey(rand.Reader, 2048)
+	case "ES256":
+		return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	case "EdDSA":
+		_, priv, err := ed25519.GenerateKey(rand.Reader)
+		return priv, err
+	default:
+		return nil, fmt.Errorf("devissuer: unsupported key algorithm %q; want RS256, PS256, ES256 or EdDSA", alg)
+	}
+}
+
+// randomID returns n random bytes as unpadded base64url: unguessable and
+// safe in URLs, headers and HTML without escaping.
+func randomID(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go ≥ 1.24)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// Sign signs claims with the current key. header members are merged over
+// the default {"alg", "kid", "typ": "at+jwt"}; a nil value deletes a member,
+// so tests can drop kid or typ, or add a bogus kid, crit or jku.
+//
+// The signature is always valid for the header that results: when header
+// sets alg to another algorithm the key can produce (RS384 for an RSA key,
+// say) the token is signed with it; "none" in any casing yields an empty
+// signature; HS256/HS384/HS512 yield an HMAC keyed with the PEM of the
+// public key, the classic key-confusion forgery verifiers must refuse. A
+// time.Time claim is encoded as a NumericDate.
+func (i *Issuer) Sign(header, claims map[string]any) (string, error) {
+	return i.SignWith(i.CurrentKeyID(), header, claims)
+}
+
+// SignWith is Sign with a named key, current, published or retired.
+func (i *Issuer) SignWith(kid string, header, claims map[string]any) (string, error) {
+	i.mu.Lock()
+	k, ok := i.keys[kid]
+	i.mu.Unlock()
+	if !ok {
+		return "", fmt.Errorf("%w: %q", ErrUnknownKey, kid)
+	}
+	h := map[string]any{"alg": k.alg, "kid": k.kid, "typ": "at+jwt"}
+	for name, v := range header {
+		if v == nil {
+			delete(h, name)
+			continue
+		}
+		h[name] = v
+	}
+	return signCompact(k, h, claims)
+}
+
+// signCompact builds the compact serialization itself rather than through
+// jose.Signer because go-jose rightly refuses to emit the malformed headers
+// (no kid, unknown crit, foreign alg) that tests need; the signature
+// primitives are still the standard library's.
+func signCompact(k *signingKey, header, claims map[string]any) (string, error) {
+	hj, err := json.Marshal(header)
+	if err != nil {
+		return "", fmt.Errorf("devissuer: encoding JOSE header: %w", err)
+	}
+	c := make(map[string]any, len(claims))
+	for name, v := range claims {
+		if t, ok := v.(time.Time); ok {
+			v = t.Unix()
+		}
+		c[name] = v
+	}
+	cj, err := json.Marshal(c)
+	if err != nil {
+		return "", fmt.Errorf("devissuer: encoding claims: %w", err)
+	}
+	input := base64.RawURLEncoding.EncodeToString(hj) + "." + base64.RawURLEncoding.EncodeToString(cj)
+	alg, _ := header["alg"].(string)
+	if alg == "" {
+		alg = k.alg
+	}
+	sig, err := rawSign(k, alg, []byte(input))
+	if err != nil {
+		return "", err
+	}
+	return input + "." + base64.RawURLEncoding.EncodeToString(sig), nil
+}
+
+func rawSign(k *signingKey, alg string, input []byte) ([]byte, error) {
+	if strings.EqualFold(alg, "none") {
+		return nil, nil
+	}
+	hashes := map[string]crypto.Hash{"256": crypto.SHA256, "384": crypto.SHA384, "512": crypto.SHA512}
+	var hash crypto.Hash
+	if len(alg) == 5 {
+		hash = hashes[alg[2:]]
+	}
+	digest := func() []byte { h := hash.New(); h.Write(input); return h.Sum(nil) }
+	switch priv := k.priv.(type) {
+	case *rsa.PrivateKey:
+		switch {
+		case hash != 0 && strings.HasPrefix(alg, "RS"):
+			return rsa.SignPKCS1v15(rand.Reader, priv, hash, digest())
+		case hash != 0 && strings.HasPrefix(alg, "PS"):
+			return rsa.SignPSS(rand.Reader, priv, hash, digest(), &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash})
+		}
+	case *ecdsa.PrivateKey:
+		if alg == "ES256" {
+			r, s, err := ecdsa.Sign(rand.Reader, priv, digest())
+			if err != nil {
+				return nil, err
+			}
+			// JWS wants fixed-width r||s (RFC 7518 §3.4), not ASN.1 DER.
+			sig := make([]byte, 64)
+			r.FillBytes(sig[:32])
+			s.FillBytes(sig[32:])
+			return sig, nil
+		}
+	case ed25519.PrivateKey:
+		if alg == "EdDSA" || alg == "Ed25519" {
+			return ed25519.Sign(priv, input), nil
+		}
+	}
+	if hash != 0 && strings.HasPrefix(alg, "HS") {
+		der, err := x509.MarshalPKIXPublicKey(k.priv.Public())
+		if err != nil {
+			return nil, err
+		}
+		mac := hmac.New(hash.New, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+		mac.Write(input)
+		return mac.Sum(nil), nil
+	}
+	return nil, fmt.Errorf("devissuer: key %q (%s) cannot produce a signature for alg %q", k.kid, k.alg, alg)
+}
+
+// jwks returns the published public keys, as served at P/v1/keys.
+func (i *Issuer) jwks() jose.JSONWebKeySet {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{}}
+	for _, kid := range i.keyOrder {
+		k := i.keys[kid]
+		if !k.published {
+			continue
+		}
+		set.Keys = append(set.Keys, jose.JSONWebKey{Key: k.priv.Public(), KeyID: k.kid, Algorithm: k.alg, Use: "sig"})
+	}
+	return set
+}
+
+// verify checks a compact JWS against the published keys only, as a relying
+// party would; retired keys fail here exactly as they fail in a verifier.
+func (i *Issuer) verify(token string) (map[string]any, error) {
+	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.RS256, jose.PS256, jose.ES256, jose.EdDSA})
+	if err != nil {
+		return nil, err
+	}
+	if len(jws.Signatures) != 1 {
+		return nil, errors.New("want exactly one signature")
+	}
+	hdr := jws.Signatures[0].Header
+	i.mu.Lock()
+	k, ok := i.keys[hdr.KeyID]
+	published := ok && k.published
+	i.mu.Unlock()
+	if !published {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownKey, hdr.KeyID)
+	}
+	if hdr.Algorithm != k.alg {
+		return nil, fmt.Errorf("alg %q does not match key alg %q", hdr.Algorithm, k.alg)
+	}
+	payload, err := jws.Verify(k.priv.Public())
+	if err != nil {
+		return nil, err
+	}
+	var claims map[string]any
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		return nil, err
+	}
+	return claims, nil
+}
