@@ -1,0 +1,90 @@
+// Package bearer is net/http middleware that protects handlers with OAuth 2.0
+// bearer tokens (RFC 6750).
+//
+// Middleware takes the access token from the request's Authorization header,
+// has it verified (normally by a *verifier.Verifier), and either calls the next
+// handler with the verified *verifier.Token in the request context (read it
+// with FromContext) or refuses the request with an RFC 6750 challenge and a
+// small JSON body. RequireScopes, placed inside Middleware, refuses tokens that
+// lack the scopes a route needs.
+//
+// # Responses
+//
+//	request                                         status  WWW-Authenticate                                        body "error"
+//	no Authorization header (or an empty one)       401     Bearer realm="api"                                      unauthorized
+//	another scheme (e.g. "Basic …")                 401     Bearer realm="api"                                      unauthorized
+//	"Bearer" with bad syntax (two spaces, a tab,    400     Bearer realm="api", error="invalid_request", …          invalid_request
+//	  empty token, trailing space, illegal byte)
+//	more than one Authorization header              400     Bearer realm="api", error="invalid_request", …          invalid_request
+//	access_token in the URL query (with or          400     Bearer realm="api", error="invalid_request", …          invalid_request
+//	  without a header)
+//	token refused by the verifier                   401     Bearer realm="api", error="invalid_token", …            invalid_token
+//	verifier cannot get the issuer's keys           503     Bearer realm="api"  (+ Retry-After: 5)                  temporarily_unavailable
+//	token lacks a scope required by RequireScopes   403     Bearer realm="api", error="insufficient_scope", …,      insufficient_scope
+//	                                                          scope="a b"
+//
+// The checks run in that order of precedence: several headers, then a token
+// in the URL, then the header itself. A request read by net/http has leading
+// and trailing whitespace of header values already trimmed (RFC 9110 §5.5),
+// so "Bearer abc " on the wire arrives as "Bearer abc".
+//
+// Every refusal carries Content-Type: application/json, Cache-Control:
+// no-store and the body {"error":"…","error_description":"…"}; HEAD requests
+// get the same headers and no body. When Options.ResourceMetadata is set, every
+// challenge ends with resource_metadata="…" (RFC 9728).
+//
+// Only the Authorization header method of RFC 6750 §2.1 is supported. A token
+// in the URL query is refused with 400 (URLs end up in logs and browser
+// history). Form-encoded body tokens (RFC 6750 §2.2) are not supported: the
+// middleware never reads the request body, so such a token is simply not seen
+// (the request is answered 401 as one without credentials), unless a handler
+// in front of the middleware has already parsed the form, in which case an
+// access_token form field is refused with 400 like a query token.
+//
+// # Use with routers
+//
+// Middleware and RequireScopes return func(http.Handler) http.Handler, the
+// shape every net/http router accepts:
+//
+//	// net/http
+//	mux := http.NewServeMux()
+//	mux.Handle("GET /api/messages", bearer.RequireScopes("messages:read")(messages))
+//	http.ListenAndServe(":8000", bearer.Middleware(v, bearer.Options{})(mux))
+//
+//	// github.com/go-chi/chi/v5
+//	r := chi.NewRouter()
+//	r.Use(bearer.Middleware(v, bearer.Options{}))
+//	r.With(bearer.RequireScopes("messages:read")).Get("/api/messages", messages)
+//
+//	// github.com/labstack/echo/v4
+//	e := echo.New()
+//	e.Use(echo.WrapMiddleware(bearer.Middleware(v, bearer.Options{})))
+//
+//	// github.com/gin-gonic/gin: adapt once
+//	func ginBearer(mw func(http.Handler) http.Handler) gin.HandlerFunc {
+//		return func(c *gin.Context) {
+//			passed := false
+//			mw(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+//				passed = true
+//				c.Request = r // carries the verified token
+//			})).ServeHTTP(c.Writer, c.Request)
+//			if !passed {
+//				c.Abort()
+//				return
+//			}
+//			c.Next()
+//		}
+//	}
+//	router.Use(ginBearer(bearer.Middleware(v, bearer.Options{})))
+//
+// Handlers behind any of them read the token with
+// bearer.FromContext(r.Context()) (with gin: c.Request.Context()).
+//
+// # Logging
+//
+// With Options.Logger set, every refusal is logged with its reason, the
+// request's method and path, and the token's "jti" (when the token was
+// verified) or the first 12 hex digits of the token's SHA-256 hash — never the
+// token itself. Requests without credentials are logged at Debug, other
+// refusals at Info, and unavailable issuer keys (503) at Warn.
+package bearer

@@ -1,0 +1,149 @@
+package bearer
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// TokenFromRequest returns the bearer token of r's Authorization header
+// (RFC 6750 §2.1), checked but not verified. It is the extraction step of
+// Middleware, for callers that need it alone.
+//
+// The error is an *Error: Status 401 with an empty Code when r carries no
+// bearer credentials (no Authorization header, an empty one, or another
+// scheme); Status 400 with Code invalid_request when the Bearer credentials
+// are malformed (the scheme, compared case-insensitively, must be followed by
+// exactly one space and a token matching [A-Za-z0-9-._~+/]+=*), when r has
+// several Authorization headers, or when an access_token parameter is in the
+// URL query (or in a form body that was already parsed; the body is never
+// read).
+func TokenFromRequest(r *http.Request) (string, error) {
+	tok, e := extract(r)
+	if e != nil {
+		return "", e
+	}
+	return tok, nil
+}
+
+var (
+	errNoCredentials = Error{Status: http.StatusUnauthorized,
+		Description: "this resource needs a bearer token"}
+	errOtherScheme = Error{Status: http.StatusUnauthorized,
+		Description: "this resource needs a bearer token; the Authorization header uses another scheme"}
+	errSeveralHeaders = Error{Status: http.StatusBadRequest, Code: CodeInvalidRequest,
+		Description: "the request has more than one Authorization header"}
+	errTokenInURL = Error{Status: http.StatusBadRequest, Code: CodeInvalidRequest,
+		Description: "access tokens in the URL are not accepted; send the token in the Authorization header"}
+	errTokenInBody = Error{Status: http.StatusBadRequest, Code: CodeInvalidRequest,
+		Description: "access tokens in the request body are not accepted; send the token in the Authorization header"}
+	errEmptyToken = Error{Status: http.StatusBadRequest, Code: CodeInvalidRequest,
+		Description: "the Authorization header holds the Bearer scheme but no token"}
+	errSeparator = Error{Status: http.StatusBadRequest, Code: CodeInvalidRequest,
+		Description: "the Bearer scheme must be followed by exactly one space and the token"}
+	errTokenSyntax = Error{Status: http.StatusBadRequest, Code: CodeInvalidRequest,
+		Description: "the bearer token holds a character outside the RFC 6750 token syntax [A-Za-z0-9-._~+/]+=*"}
+)
+
+// refusal returns a copy of a template, so that callers may not change the
+// templates.
+func refusal(e Error) *Error { return &e }
+
+// extract is TokenFromRequest without the interface conversion. On a bearer
+// header with bad syntax it returns the header's remainder along with the
+// error, so that the refusal can be logged with the token's fingerprint.
+// It does not allocate on success.
+func extract(r *http.Request) (string, *Error) {
+	// Header keys are canonical in requests read by net/http and in headers
+	// set through Header.Set/Add, so a direct lookup sees them all.
+	values := r.Header["Authorization"]
+	if len(values) > 1 {
+		return "", refusal(errSeveralHeaders)
+	}
+	if r.URL != nil && r.URL.RawQuery != "" && queryHasKey(r.URL.RawQuery, "access_token") {
+		return "", refusal(errTokenInURL)
+	}
+	if r.PostForm != nil && r.PostForm.Has("access_token") {
+		return "", refusal(errTokenInBody)
+	}
+	if len(values) == 0 || values[0] == "" {
+		return "", refusal(errNoCredentials)
+	}
+	h := values[0]
+
+	// The scheme runs up to the first space or tab.
+	const scheme = "Bearer"
+	n := len(scheme)
+	if len(h) < n || !strings.EqualFold(h[:n], scheme) || (len(h) > n && h[n] != ' ' && h[n] != '\t') {
+		return "", refusal(errOtherScheme)
+	}
+	rest := h[n:]
+	switch {
+	case rest == "" || rest == " ":
+		return "", refusal(errEmptyToken)
+	case rest[0] != ' ' || rest[1] == ' ' || rest[1] == '\t':
+		return strings.TrimLeft(rest, " \t"), refusal(errSeparator)
+	}
+	tok := rest[1:]
+	if !validToken(tok) {
+		return tok, refusal(errTokenSyntax)
+	}
+	return tok, nil
+}
+
+// b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+var tokenChar = func() (t [256]bool) {
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for _, c := range "-._~+/" {
+		t[c] = true
+	}
+	return t
+}()
+
+// validToken reports whether s matches RFC 6750's b64token.
+func validToken(s string) bool {
+	i := 0
+	for i < len(s) && tokenChar[s[i]] {
+		i++
+	}
+	if i == 0 {
+		return false
+	}
+	for i < len(s) && s[i] == '=' {
+		i++
+	}
+	return i == len(s)
+}
+
+// queryHasKey reports whether the raw query string has a parameter named key,
+// decoding percent-escapes in names only when they hold any. Both '&' and ';'
+// count as separators, so that no parser down the line sees a parameter that
+// this one missed.
+func queryHasKey(raw, key string) bool {
+	for raw != "" {
+		var seg string
+		if i := strings.IndexAny(raw, "&;"); i >= 0 {
+			seg, raw = raw[:i], raw[i+1:]
+		} else {
+			seg, raw = raw, ""
+		}
+		name, _, _ := strings.Cut(seg, "=")
+		if name == key {
+			return true
+		}
+		if strings.ContainsAny(name, "%+") {
+			if k, err := url.QueryUnescape(name); err == nil && k == key {
+				return true
+			}
+		}
+	}
+	return false
+}
