@@ -8,21 +8,22 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unique"
 )
 
 // readClaims decodes the registered claims of a payload into t, checking
 // their JSON types. It checks no values: rules do that.
-func readClaims(t *Token, members map[string]json.RawMessage) error {
+func readClaims(t *Token, members jsonObject) error {
 	var err error
 	str := func(name string, dst *string) {
-		if raw, ok := members[name]; ok && err == nil {
-			if e := json.Unmarshal(raw, dst); e != nil {
+		if raw, ok := members.get(name); ok && err == nil {
+			if *dst, err = jsonString(raw); err != nil {
 				err = invalidClaim(name, "a string")
 			}
 		}
 	}
 	date := func(name string, dst *time.Time) {
-		if raw, ok := members[name]; ok && err == nil {
+		if raw, ok := members.get(name); ok && err == nil {
 			d, e := numericDate(raw)
 			if e != nil {
 				err = invalidClaim(name, "a NumericDate (seconds since 1970)")
@@ -49,23 +50,46 @@ func readClaims(t *Token, members map[string]json.RawMessage) error {
 	if t.clientID = cid; cid == "" {
 		t.clientID = clientID
 	}
-	if raw, ok := members["aud"]; ok {
+	if raw, ok := members.get("aud"); ok {
 		if t.audience, err = stringOrList(raw); err != nil {
 			return invalidClaim("aud", "a string or an array of strings")
 		}
 	}
-	if raw, ok := members["scp"]; ok {
+	if raw, ok := members.get("scp"); ok {
 		if t.scopes, err = stringOrList(raw); err != nil {
 			return invalidClaim("scp", "an array of strings")
 		}
-	} else if raw, ok := members["scope"]; ok {
+	} else if raw, ok := members.get("scope"); ok {
 		var scope string
 		if json.Unmarshal(raw, &scope) != nil {
 			return invalidClaim("scope", "a space-separated string")
 		}
 		t.scopes = strings.Fields(scope)
 	}
+	internStrings(t)
 	return nil
+}
+
+// internStrings makes the values that recur across tokens (clients,
+// subjects, audiences, scopes) share one copy, so that a full cache of
+// verified tokens costs little more than the tokens themselves.
+func internStrings(t *Token) {
+	t.clientID = intern(t.clientID)
+	t.subject = intern(t.subject)
+	t.header.Type = intern(t.header.Type)
+	for i, a := range t.audience {
+		t.audience[i] = intern(a)
+	}
+	for i, s := range t.scopes {
+		t.scopes[i] = intern(s)
+	}
+}
+
+func intern(s string) string {
+	if s == "" {
+		return ""
+	}
+	return unique.Make(s).Value()
 }
 
 func invalidClaim(name, want string) error {
@@ -73,8 +97,7 @@ func invalidClaim(name, want string) error {
 }
 
 func stringOrList(raw json.RawMessage) ([]string, error) {
-	var one string
-	if json.Unmarshal(raw, &one) == nil {
+	if one, err := jsonString(raw); err == nil {
 		return []string{one}, nil
 	}
 	var list []string
@@ -96,19 +119,19 @@ func numericDate(raw json.RawMessage) (time.Time, error) {
 }
 
 // checkTimes applies "exp" (required), "nbf" and "iat" with the leeway.
-func checkTimes(t *Token, members map[string]json.RawMessage, now time.Time, leeway time.Duration) error {
-	if _, ok := members["exp"]; !ok {
+func checkTimes(t *Token, members jsonObject, now time.Time, leeway time.Duration) error {
+	if _, ok := members.get("exp"); !ok {
 		return &ValidationError{Kind: ErrMissingClaim, Claim: "exp", Detail: "a token without an expiry would be valid forever"}
 	}
 	if !now.Before(t.expiry.Add(leeway)) {
 		return &ValidationError{Kind: ErrExpired, Claim: "exp", Found: stamp(t.expiry),
 			Detail: fmt.Sprintf("now is %s, leeway %s", stamp(now), leeway)}
 	}
-	if _, ok := members["nbf"]; ok && now.Add(leeway).Before(t.notBefore) {
+	if _, ok := members.get("nbf"); ok && now.Add(leeway).Before(t.notBefore) {
 		return &ValidationError{Kind: ErrNotYetValid, Claim: "nbf", Found: stamp(t.notBefore),
 			Detail: fmt.Sprintf("now is %s, leeway %s", stamp(now), leeway)}
 	}
-	if _, ok := members["iat"]; ok && now.Add(leeway).Before(t.issuedAt) {
+	if _, ok := members.get("iat"); ok && now.Add(leeway).Before(t.issuedAt) {
 		return &ValidationError{Kind: ErrNotYetValid, Claim: "iat", Found: stamp(t.issuedAt),
 			Detail: fmt.Sprintf("issued in the future; now is %s, leeway %s", stamp(now), leeway)}
 	}
@@ -153,10 +176,10 @@ func listString(list []string) string {
 }
 
 // checkAssertions applies Config.AssertClaims.
-func checkAssertions(members map[string]json.RawMessage, assertions map[string]any) error {
+func checkAssertions(members jsonObject, assertions map[string]any) error {
 	for name, want := range assertions {
 		claim, includes := strings.CutSuffix(name, ".includes")
-		raw, ok := members[claim]
+		raw, ok := members.get(claim)
 		if !ok {
 			return &ValidationError{Kind: ErrMissingClaim, Claim: claim, Detail: "required by the configured claim assertions"}
 		}

@@ -87,6 +87,17 @@ type Config struct {
 	// MaxTokenBytes caps the token's length. Default DefaultMaxTokenBytes.
 	MaxTokenBytes int
 
+	// DisableCache turns off the verified-token cache. With it on (the
+	// default), an access token presented again within its lifetime is
+	// answered from memory, with the same answer a fresh verification gives.
+	DisableCache bool
+	// CacheMaxEntries bounds the cache's entries. Default
+	// DefaultCacheMaxEntries.
+	CacheMaxEntries int
+	// CacheMaxBytes bounds the memory the cache accounts for (tokens plus a
+	// fixed overhead each). Default DefaultCacheMaxBytes.
+	CacheMaxBytes int
+
 	// InsecureAllowHTTP allows an http:// issuer and key URL. For tests and
 	// local development only (the Node verifier's testing.disableHttpsCheck);
 	// New logs a warning when it is set.
@@ -168,6 +179,12 @@ func checkConfig(c Config) (Config, error) {
 	}
 	if c.MinRefetchInterval <= 0 {
 		c.MinRefetchInterval = DefaultMinRefetchInterval
+	}
+	if c.CacheMaxEntries <= 0 {
+		c.CacheMaxEntries = DefaultCacheMaxEntries
+	}
+	if c.CacheMaxBytes <= 0 {
+		c.CacheMaxBytes = DefaultCacheMaxBytes
 	}
 	if c.MaxTokenBytes <= 0 {
 		c.MaxTokenBytes = DefaultMaxTokenBytes

@@ -57,6 +57,10 @@ type keySet struct {
 
 	current atomic.Pointer[keySnapshot]
 
+	// onRemoved, when set, learns of keys that left the set (the verified-
+	// token cache drops what they verified).
+	onRemoved func([]*publicKey)
+
 	mu          sync.Mutex
 	inflight    *fetchCall
 	lastAttempt time.Time // start of the last fetch, successful or not
@@ -90,6 +94,20 @@ func sameHostRedirects(req *http.Request, via []*http.Request) error {
 }
 
 func (k *keySet) loaded() bool { return k.current.Load() != nil }
+
+// holds reports whether key is still in the issuer's key set.
+func (k *keySet) holds(key *publicKey) bool {
+	snap := k.current.Load()
+	if snap == nil {
+		return false
+	}
+	for _, p := range snap.byKID[key.kid] {
+		if p == key {
+			return true
+		}
+	}
+	return false
+}
 
 // refresh fetches the keys now, waiting for a fetch already under way.
 func (k *keySet) refresh(ctx context.Context) error {
@@ -226,8 +244,13 @@ func (k *keySet) startFetchLocked() *fetchCall {
 		k.lastErr = err
 		if err == nil {
 			k.jwksURL = discovered
-			k.logChanges(k.current.Load(), snap)
+			old := k.current.Load()
+			keepIdentity(old, snap)
+			k.logChanges(old, snap)
 			k.current.Store(snap)
+			if removed := removedKeys(old, snap); len(removed) > 0 && k.onRemoved != nil {
+				k.onRemoved(removed)
+			}
 		} else {
 			if k.cfg.JWKSURL == "" {
 				k.jwksURL = "" // rediscover next time: the JWKS may have moved
@@ -240,6 +263,46 @@ func (k *keySet) startFetchLocked() *fetchCall {
 		close(call.done)
 	}()
 	return call
+}
+
+// keepIdentity makes snap reuse old's *publicKey for every key that did not
+// change, so that what a key verified (cached tokens) outlives a refresh.
+func keepIdentity(old, snap *keySnapshot) {
+	if old == nil {
+		return
+	}
+	for kid, keys := range snap.byKID {
+		for i, k := range keys {
+			if j := slices.IndexFunc(old.byKID[kid], k.same); j >= 0 {
+				keys[i] = old.byKID[kid][j]
+			}
+		}
+	}
+}
+
+// removedKeys lists the keys of old that snap no longer holds. A key that
+// is published again with the same kid but other material counts as removed.
+func removedKeys(old, snap *keySnapshot) []*publicKey {
+	if old == nil {
+		return nil
+	}
+	var removed []*publicKey
+	for kid, keys := range old.byKID {
+		for _, k := range keys {
+			if !slices.ContainsFunc(snap.byKID[kid], k.same) {
+				removed = append(removed, k)
+			}
+		}
+	}
+	return removed
+}
+
+// same reports whether two keys are the same key material under the same
+// kid and alg.
+func (p *publicKey) same(q *publicKey) bool {
+	type equaler interface{ Equal(crypto.PublicKey) bool }
+	e, ok := p.key.(equaler)
+	return ok && p.kid == q.kid && p.alg == q.alg && e.Equal(q.key)
 }
 
 func (k *keySet) logChanges(old, snap *keySnapshot) {
@@ -401,6 +464,12 @@ func parseKey(raw json.RawMessage) (*publicKey, error) {
 	if jwk.Use != "" && jwk.Use != "sig" {
 		return nil, fmt.Errorf("kid %q: use is %q, not sig", jwk.KeyID, jwk.Use)
 	}
+	if err := checkKeyOps(raw, jwk.KeyID); err != nil {
+		return nil, err
+	}
+	if _, symmetric := jwk.Key.([]byte); symmetric {
+		return nil, fmt.Errorf("kid %q: a symmetric (oct) key; only asymmetric signing keys are used", jwk.KeyID)
+	}
 	if !jwk.IsPublic() {
 		// A private key has no business in a JWKS; use only its public half.
 		jwk = jwk.Public()
@@ -410,6 +479,9 @@ func parseKey(raw json.RawMessage) (*publicKey, error) {
 	case *rsa.PublicKey:
 		if bits := pub.N.BitLen(); bits < minRSABits || bits > maxRSABits {
 			return nil, fmt.Errorf("kid %q: RSA key of %d bits, outside %d..%d", jwk.KeyID, bits, minRSABits, maxRSABits)
+		}
+		if rocaFingerprint(pub.N) {
+			return nil, fmt.Errorf("kid %q: RSA key with the ROCA fingerprint (CVE-2017-15361): it can be factored", jwk.KeyID)
 		}
 	case *ecdsa.PublicKey:
 		switch pub.Curve {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -15,14 +14,23 @@ import (
 // Member names whose case variants are refused: "AUD" beside "aud" is how a
 // lenient decoder is made to read the attacker's value.
 var (
-	headerNames = []string{"alg", "kid", "typ", "cty", "crit", "b64", "jku", "jwk", "x5u", "x5c", "x5t", "x5t#S256"}
-	claimNames  = []string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "cid", "client_id", "scp", "scope", "nonce", "azp"}
+	headerNames = names("alg", "kid", "typ", "cty", "crit", "b64", "jku", "jwk", "x5u", "x5c", "x5t", "x5t#s256")
+	claimNames  = names("iss", "sub", "aud", "exp", "nbf", "iat", "jti", "cid", "client_id", "scp", "scope", "nonce", "azp")
 )
+
+func names(list ...string) map[string]bool {
+	m := make(map[string]bool, len(list))
+	for _, n := range list {
+		m[n] = true
+	}
+	return m
+}
 
 // compactJWS is a token split into its three segments, the first two decoded.
 type compactJWS struct {
 	header       []byte // decoded JOSE header
 	payload      []byte // decoded claims
+	signature    []byte // decoded signature
 	signingInput string // header.payload as sent
 }
 
@@ -64,10 +72,11 @@ func splitCompact(token string, maxBytes int) (*compactJWS, error) {
 	if err != nil {
 		return nil, malformed("the payload segment: " + err.Error())
 	}
-	if _, err := decodeSegment(segs[2]); err != nil {
+	signature, err := decodeSegment(segs[2])
+	if err != nil {
 		return nil, malformed("the signature segment: " + err.Error())
 	}
-	return &compactJWS{header: header, payload: payload, signingInput: token[:last]}, nil
+	return &compactJWS{header: header, payload: payload, signature: signature, signingInput: token[:last]}, nil
 }
 
 func malformed(detail string) error {
@@ -96,45 +105,155 @@ func decodeSegment(s string) ([]byte, error) {
 	return b, nil
 }
 
+// jsonObject is a JSON object's top-level members in order. Tokens carry a
+// dozen claims, so a slice searched linearly beats a map.
+type jsonObject []jsonMember
+
+type jsonMember struct {
+	name string
+	raw  json.RawMessage // the member's value, as written
+}
+
+// get returns the raw value of the named member.
+func (o jsonObject) get(name string) (json.RawMessage, bool) {
+	for i := range o {
+		if o[i].name == name {
+			return o[i].raw, true
+		}
+	}
+	return nil, false
+}
+
 // parseObject reads a JSON object's top-level members, refusing invalid
-// UTF-8, duplicate members, case variants of the names given, and trailing
-// data.
-func parseObject(data []byte, registered []string) (map[string]json.RawMessage, error) {
+// JSON or UTF-8, duplicate members, and case variants of the registered
+// names (lower-case names). encoding/json validates the whole text first;
+// the walk that follows then only has to find where members begin and end.
+func parseObject(data []byte, registered map[string]bool) (jsonObject, error) {
 	if !utf8.Valid(data) {
 		return nil, errors.New("invalid UTF-8")
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+	if !json.Valid(data) {
+		return nil, errors.New("invalid JSON")
+	}
+	i := skipSpace(data, 0)
+	if data[i] != '{' {
 		return nil, errors.New("not a JSON object")
 	}
-	members := make(map[string]json.RawMessage, 16)
-	for dec.More() {
-		tok, err := dec.Token()
+	obj := make(jsonObject, 0, 16)
+	i = skipSpace(data, i+1)
+	for data[i] != '}' {
+		end := skipString(data, i)
+		name, err := unquote(data[i:end])
 		if err != nil {
 			return nil, errors.New("invalid JSON")
 		}
-		name := tok.(string) // object keys are always strings
-		if _, dup := members[name]; dup {
+		if _, dup := obj.get(name); dup {
 			return nil, fmt.Errorf("duplicate member %s", brief(name))
 		}
-		for _, r := range registered {
-			if name != r && strings.EqualFold(name, r) {
-				return nil, fmt.Errorf("member %s is a case variant of %q", brief(name), r)
+		if canonical, variant := caseVariant(name, registered); variant {
+			return nil, fmt.Errorf("member %s is a case variant of %q", brief(name), canonical)
+		}
+		i = skipSpace(data, end) // at ':'
+		i = skipSpace(data, i+1) // at the value
+		valueEnd := skipValue(data, i)
+		obj = append(obj, jsonMember{name: name, raw: data[i:valueEnd]})
+		i = skipSpace(data, valueEnd)
+		if data[i] == ',' {
+			i = skipSpace(data, i+1)
+		}
+	}
+	return obj, nil
+}
+
+// caseVariant reports whether name differs from a registered name only in
+// case. registered holds lower-case names, none longer than 16 bytes.
+func caseVariant(name string, registered map[string]bool) (string, bool) {
+	if len(name) > 16 || len(registered) == 0 {
+		return "", false
+	}
+	var buf [16]byte
+	lower := buf[:len(name)]
+	upper := false
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+			upper = true
+		}
+		lower[i] = c
+	}
+	if !upper || !registered[string(lower)] {
+		return "", false
+	}
+	return string(lower), true
+}
+
+// The walkers below run on text json.Valid accepted, so they need not
+// check what they skip.
+
+func skipSpace(data []byte, i int) int {
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index just past the string starting at data[i].
+func skipString(data []byte, i int) int {
+	for i++; data[i] != '"'; i++ {
+		if data[i] == '\\' {
+			i++
+		}
+	}
+	return i + 1
+}
+
+// skipValue returns the index just past the value starting at data[i].
+func skipValue(data []byte, i int) int {
+	switch data[i] {
+	case '"':
+		return skipString(data, i)
+	case '{', '[':
+		depth := 0
+		for {
+			switch data[i] {
+			case '"':
+				i = skipString(data, i)
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
 			}
+			i++
 		}
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, errors.New("invalid JSON")
+	default: // a number, true, false or null
+		for i < len(data) && !strings.ContainsRune(",}] \t\n\r", rune(data[i])) {
+			i++
 		}
-		members[name] = raw
+		return i
 	}
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
-		return nil, errors.New("invalid JSON")
+}
+
+// jsonString decodes a JSON value that must be a string.
+func jsonString(raw []byte) (string, error) {
+	if len(raw) == 0 || raw[0] != '"' {
+		return "", errors.New("not a string")
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("data after the JSON object")
+	return unquote(raw)
+}
+
+// unquote decodes a JSON string, without encoding/json when it holds no
+// escapes (the common case: claim values are plain ASCII).
+func unquote(raw []byte) (string, error) {
+	if len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' && bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw[1 : len(raw)-1]), nil
 	}
-	return members, nil
+	var s string
+	err := json.Unmarshal(raw, &s)
+	return s, err
 }
 
 // brief quotes an untrusted value for an error message, cut to a length that

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -21,10 +22,11 @@ type Header struct {
 // The registered claims have typed accessors; every other claim is reachable
 // through Claim or Claims.
 type Token struct {
-	header    Header
-	rawHeader json.RawMessage            // the decoded JOSE header, as sent
-	rawClaims json.RawMessage            // the decoded payload, as sent
-	claims    map[string]json.RawMessage // top-level claims by exact name
+	// raw is the token as presented. The header and claims JSON are decoded
+	// from it on demand: a cached Token then costs little more than the token
+	// itself.
+	raw    string
+	header Header
 
 	issuer    string
 	subject   string
@@ -78,10 +80,22 @@ func (t *Token) HasScope(scope string) bool { return slices.Contains(t.scopes, s
 // Nonce returns an ID token's "nonce" claim, empty when absent.
 func (t *Token) Nonce() string { return t.nonce }
 
+// segment returns the decoded header (0) or payload (1) of the token. The
+// token was checked when verified, so decoding cannot fail.
+func (t *Token) segment(i int) []byte {
+	parts := strings.SplitN(t.raw, ".", 3)
+	b, _ := decodeSegment(parts[i])
+	return b
+}
+
 // Claim decodes the named top-level claim into dst, as json.Unmarshal would.
 // It reports false when the claim is absent.
 func (t *Token) Claim(name string, dst any) (bool, error) {
-	raw, ok := t.claims[name]
+	members, err := parseObject(t.segment(1), nil)
+	if err != nil {
+		return false, err
+	}
+	raw, ok := members.get(name)
 	if !ok {
 		return false, nil
 	}
@@ -89,29 +103,25 @@ func (t *Token) Claim(name string, dst any) (bool, error) {
 }
 
 // Claims returns every claim of the token, decoded into a new map that the
-// caller may modify.
+// caller may modify. Numbers are json.Number, so large integers stay exact.
 func (t *Token) Claims() map[string]any {
-	out := make(map[string]any, len(t.claims))
-	for name, raw := range t.claims {
-		var v any
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.UseNumber() // keep large integers exact
-		if dec.Decode(&v) == nil {
-			out[name] = v
-		}
-	}
+	out := map[string]any{}
+	dec := json.NewDecoder(bytes.NewReader(t.segment(1)))
+	dec.UseNumber()
+	dec.Decode(&out)
 	return out
 }
 
 // MarshalJSON encodes the token as the Express sample's /secure route shows
 // it: {"header":{…},"claims":{…}}, both as the issuer sent them.
 func (t *Token) MarshalJSON() ([]byte, error) {
+	header, claims := t.segment(0), t.segment(1)
 	var b bytes.Buffer
-	b.Grow(len(t.rawHeader) + len(t.rawClaims) + 24)
+	b.Grow(len(header) + len(claims) + 24)
 	b.WriteString(`{"header":`)
-	b.Write(t.rawHeader)
+	b.Write(header)
 	b.WriteString(`,"claims":`)
-	b.Write(t.rawClaims)
+	b.Write(claims)
 	b.WriteString(`}`)
 	return b.Bytes(), nil
 }

@@ -5,15 +5,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-
-	jose "github.com/go-jose/go-jose/v4"
 )
 
 // Verifier verifies tokens of one issuer. It is safe for concurrent use and
-// meant to be built once and shared: it holds the issuer's key set.
+// meant to be built once and shared: it holds the issuer's key set and the
+// cache of verified tokens.
 type Verifier struct {
-	cfg  Config
-	keys *keySet
+	cfg   Config
+	keys  *keySet
+	cache *tokenCache // nil when Config.DisableCache
 }
 
 // New checks cfg and returns a Verifier. It does not contact the issuer:
@@ -26,7 +26,12 @@ func New(cfg Config) (*Verifier, error) {
 	if cfg.InsecureAllowHTTP {
 		cfg.Logger.Warn("verifier: InsecureAllowHTTP is set: keys may be fetched over plain http; never use this in production", "issuer", cfg.Issuer)
 	}
-	return &Verifier{cfg: cfg, keys: newKeySet(cfg)}, nil
+	v := &Verifier{cfg: cfg, keys: newKeySet(cfg)}
+	if !cfg.DisableCache {
+		v.cache = newTokenCache(cfg.CacheMaxEntries, cfg.CacheMaxBytes)
+		v.keys.onRemoved = v.cache.dropKeys
+	}
+	return v, nil
 }
 
 // Issuer returns the configured issuer.
@@ -43,30 +48,56 @@ func (v *Verifier) Issuer() string { return v.cfg.Issuer }
 // algorithm needs; the signature; "exp" (required), "nbf", "iat" with the
 // leeway; "aud"; "cid"/"client_id" when Config.ClientID is set; then
 // Config.AssertClaims.
+//
+// A token that passed the checks that do not depend on the call is kept in
+// a bounded cache until its "exp" (never longer: the leeway does not extend
+// it) or until its key leaves the issuer's key set; presenting it again
+// costs a map lookup instead of a signature check, with the same answer.
 func (v *Verifier) VerifyAccessToken(ctx context.Context, token string, audiences ...string) (*Token, error) {
 	if len(audiences) == 0 {
 		audiences = v.cfg.Audiences
 	}
-	t, members, err := v.verifySignedToken(ctx, token, accessToken)
+	if v.cache != nil {
+		if e := v.cache.get(token, v.cfg.Now().UnixNano()); e != nil && v.keys.holds(e.key) {
+			return finishAccessToken(e.token, audiences, e.err)
+		}
+	}
+	t, members, key, err := v.verifySignedToken(ctx, token, accessToken)
 	if err != nil {
 		return nil, err
 	}
+	fixedErr := v.checkClientAndAssertions(t, members)
+	if v.cache != nil {
+		v.cache.put(token, &cacheEntry{token: t, key: key, expires: t.expiry.UnixNano(), err: fixedErr})
+	}
+	return finishAccessToken(t, audiences, fixedErr)
+}
+
+// finishAccessToken applies the checks that depend on the call (the
+// audience), then reports the outcome of those that do not.
+func finishAccessToken(t *Token, audiences []string, fixedErr error) (*Token, error) {
 	if err := checkAudience(t, audiences); err != nil {
 		return nil, err
 	}
+	if fixedErr != nil {
+		return nil, fixedErr
+	}
+	return t, nil
+}
+
+// checkClientAndAssertions applies Config.ClientID and Config.AssertClaims,
+// whose outcome for a given token never changes.
+func (v *Verifier) checkClientAndAssertions(t *Token, members jsonObject) error {
 	if v.cfg.ClientID != "" && t.clientID != v.cfg.ClientID {
 		claim := "cid"
-		if _, ok := members["cid"]; !ok {
-			if _, ok := members["client_id"]; ok {
+		if _, ok := members.get("cid"); !ok {
+			if _, ok := members.get("client_id"); ok {
 				claim = "client_id"
 			}
 		}
-		return nil, &ValidationError{Kind: ErrWrongClientID, Claim: claim, Found: quoted(t.clientID), Expected: brief(v.cfg.ClientID)}
+		return &ValidationError{Kind: ErrWrongClientID, Claim: claim, Found: quoted(t.clientID), Expected: brief(v.cfg.ClientID)}
 	}
-	if err := checkAssertions(members, v.cfg.AssertClaims); err != nil {
-		return nil, err
-	}
-	return t, nil
+	return checkAssertions(members, v.cfg.AssertClaims)
 }
 
 // VerifyIDToken verifies an OpenID Connect ID token issued to clientID
@@ -80,12 +111,12 @@ func (v *Verifier) VerifyIDToken(ctx context.Context, token, clientID, nonce str
 	if clientID == "" {
 		return nil, &ValidationError{Kind: ErrWrongAudience, Claim: "aud", Detail: "no client id given: an ID token's audience is the client it was issued to"}
 	}
-	t, members, err := v.verifySignedToken(ctx, token, idToken)
+	t, members, _, err := v.verifySignedToken(ctx, token, idToken)
 	if err != nil {
 		return nil, err
 	}
 	for _, name := range []string{"sub", "iat"} {
-		if _, ok := members[name]; !ok {
+		if _, ok := members.get(name); !ok {
 			return nil, &ValidationError{Kind: ErrMissingClaim, Claim: name, Detail: "required in ID tokens"}
 		}
 	}
@@ -116,37 +147,41 @@ const (
 )
 
 // verifySignedToken runs the checks shared by both kinds of token: shape,
-// header, issuer, key, signature and times.
-func (v *Verifier) verifySignedToken(ctx context.Context, token string, kind tokenKind) (*Token, map[string]json.RawMessage, error) {
+// header, issuer, key, signature and times. It returns the token, its
+// claims and the key that verified it.
+func (v *Verifier) verifySignedToken(ctx context.Context, token string, kind tokenKind) (*Token, jsonObject, *publicKey, error) {
 	jws, err := splitCompact(token, v.cfg.MaxTokenBytes)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	header, err := v.checkHeader(jws.header, kind)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	members, err := parseObject(jws.payload, claimNames)
 	if err != nil {
-		return nil, nil, malformed("the payload: " + err.Error())
+		return nil, nil, nil, malformed("the payload: " + err.Error())
 	}
-	t := &Token{header: header, rawHeader: jws.header, rawClaims: jws.payload, claims: members}
+	t := &Token{raw: token, header: header}
 	if err := readClaims(t, members); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	if _, ok := members["iss"]; !ok {
-		return nil, nil, &ValidationError{Kind: ErrMissingClaim, Claim: "iss", Expected: brief(v.cfg.Issuer)}
+	if _, ok := members.get("iss"); !ok {
+		return nil, nil, nil, &ValidationError{Kind: ErrMissingClaim, Claim: "iss", Expected: brief(v.cfg.Issuer)}
 	}
 	if t.issuer != v.cfg.Issuer {
-		return nil, nil, &ValidationError{Kind: ErrWrongIssuer, Claim: "iss", Found: brief(t.issuer), Expected: brief(v.cfg.Issuer)}
+		return nil, nil, nil, &ValidationError{Kind: ErrWrongIssuer, Claim: "iss", Found: brief(t.issuer), Expected: brief(v.cfg.Issuer)}
 	}
-	if err := v.checkSignature(ctx, token, header); err != nil {
-		return nil, nil, err
+	t.issuer = v.cfg.Issuer // shared, not one copy per cached token
+	key, err := v.checkSignature(ctx, jws, header)
+	if err != nil {
+		return nil, nil, nil, err
 	}
+	t.header.KeyID = key.kid
 	if err := checkTimes(t, members, v.cfg.Now(), v.cfg.Leeway); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return t, members, nil
+	return t, members, key, nil
 }
 
 // checkHeader applies the header rules. Keys come only from the issuer's key
@@ -157,12 +192,17 @@ func (v *Verifier) checkHeader(raw []byte, kind tokenKind) (Header, error) {
 		return Header{}, malformed("the header: " + err.Error())
 	}
 	var h Header
-	for name, dst := range map[string]*string{"alg": &h.Algorithm, "kid": &h.KeyID, "typ": &h.Type} {
-		if r, ok := members[name]; ok && json.Unmarshal(r, dst) != nil {
-			return Header{}, malformed(fmt.Sprintf("the header member %q is not a string", name))
+	for _, m := range [...]struct {
+		name string
+		dst  *string
+	}{{"alg", &h.Algorithm}, {"kid", &h.KeyID}, {"typ", &h.Type}} {
+		if r, ok := members.get(m.name); ok {
+			if *m.dst, err = jsonString(r); err != nil {
+				return Header{}, malformed(fmt.Sprintf("the header member %q is not a string", m.name))
+			}
 		}
 	}
-	if _, ok := members["alg"]; !ok {
+	if _, ok := members.get("alg"); !ok {
 		return Header{}, &ValidationError{Kind: ErrAlgorithmNotAllowed, Claim: "alg", Expected: allowList(v.cfg.Algorithms)}
 	}
 	if !v.algorithmAllowed(h.Algorithm) {
@@ -172,13 +212,13 @@ func (v *Verifier) checkHeader(raw []byte, kind tokenKind) (Header, error) {
 		}
 		return Header{}, &ValidationError{Kind: ErrAlgorithmNotAllowed, Claim: "alg", Found: brief(h.Algorithm), Expected: allowList(v.cfg.Algorithms), Detail: detail}
 	}
-	if r, ok := members["crit"]; ok {
+	if r, ok := members.get("crit"); ok {
 		return Header{}, &ValidationError{Kind: ErrUnsupportedHeader, Claim: "crit", Found: brief(string(r)), Detail: "no critical header extensions are supported"}
 	}
-	if _, ok := members["b64"]; ok {
+	if _, ok := members.get("b64"); ok {
 		return Header{}, &ValidationError{Kind: ErrUnsupportedHeader, Claim: "b64", Detail: "unencoded payloads (RFC 7797) are not supported"}
 	}
-	if r, ok := members["cty"]; ok {
+	if r, ok := members.get("cty"); ok {
 		var cty string
 		if json.Unmarshal(r, &cty) != nil || strings.EqualFold(cty, "JWT") {
 			return Header{}, &ValidationError{Kind: ErrUnsupportedHeader, Claim: "cty", Found: brief(string(r)), Detail: "nested tokens are not accepted"}
@@ -222,32 +262,35 @@ func (v *Verifier) algorithmAllowed(alg string) bool {
 
 func allowList(algs []string) string { return "one of " + strings.Join(algs, ", ") }
 
-// checkSignature finds the key and verifies the signature with go-jose,
-// telling it the one algorithm the header names (already allow-listed).
-func (v *Verifier) checkSignature(ctx context.Context, token string, h Header) error {
+// checkSignature finds the key named by "kid" and verifies the signature
+// with it. It returns the key, so that a cached answer can be dropped when
+// the key leaves the issuer's key set.
+func (v *Verifier) checkSignature(ctx context.Context, jws *compactJWS, h Header) (*publicKey, error) {
 	keys, err := v.keys.lookup(ctx, h.KeyID)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(h.Algorithm)})
-	if err != nil {
-		return &ValidationError{Kind: ErrMalformed, Err: err}
-	}
+	return verifyWithKeys(jws, h, keys)
+}
+
+// verifyWithKeys verifies jws with the first of keys that fits its algorithm
+// and whose signature checks out.
+func verifyWithKeys(jws *compactJWS, h Header, keys []*publicKey) (*publicKey, error) {
 	fitting := 0
 	for _, k := range keys {
 		if !k.fitsAlgorithm(h.Algorithm) {
 			continue
 		}
 		fitting++
-		if _, err := jws.Verify(k.key); err == nil {
-			return nil
+		if verifySignature(h.Algorithm, k.key, jws.signingInput, jws.signature) == nil {
+			return k, nil
 		}
 	}
 	if fitting == 0 {
-		return &ValidationError{Kind: ErrAlgorithmNotAllowed, Claim: "alg", Found: brief(h.Algorithm),
+		return nil, &ValidationError{Kind: ErrAlgorithmNotAllowed, Claim: "alg", Found: brief(h.Algorithm),
 			Detail: fmt.Sprintf("the key %s is not a key for this algorithm", brief(h.KeyID))}
 	}
-	return &ValidationError{Kind: ErrInvalidSignature, Detail: "the signature does not verify with the issuer's key " + brief(h.KeyID)}
+	return nil, &ValidationError{Kind: ErrInvalidSignature, Detail: "the signature does not verify with the issuer's key " + brief(h.KeyID)}
 }
 
 // Refresh fetches the issuer's keys now (discovery, then JWKS). The program

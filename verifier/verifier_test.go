@@ -186,7 +186,9 @@ func TestVerifyAccessToken(t *testing.T) {
 		{name: "assert absent claim", token: valid, edit: func(c *verifier.Config) { c.AssertClaims = map[string]any{"tier": "gold"} }, want: verifier.ErrMissingClaim},
 		{name: "assert number", token: mint(t, srv, map[string]any{"level": 3}), edit: func(c *verifier.Config) { c.AssertClaims = map[string]any{"level": 3} }},
 		{name: "includes", token: mint(t, srv, map[string]any{"groups": []string{"Everyone", "Admins"}}), edit: func(c *verifier.Config) { c.AssertClaims = map[string]any{"groups.includes": "Admins"} }},
-		{name: "includes all", token: mint(t, srv, map[string]any{"groups": []string{"Everyone", "Admins"}}), edit: func(c *verifier.Config) { c.AssertClaims = map[string]any{"groups.includes": []string{"Admins", "Everyone"}} }},
+		{name: "includes all", token: mint(t, srv, map[string]any{"groups": []string{"Everyone", "Admins"}}), edit: func(c *verifier.Config) {
+			c.AssertClaims = map[string]any{"groups.includes": []string{"Admins", "Everyone"}}
+		}},
 		{name: "includes missing", token: mint(t, srv, map[string]any{"groups": []string{"Everyone"}}), edit: func(c *verifier.Config) { c.AssertClaims = map[string]any{"groups.includes": "Admins"} }, want: verifier.ErrClaimMismatch, message: "including Admins"},
 		{name: "includes is no substring", token: mint(t, srv, map[string]any{"role": "Administrators"}), edit: func(c *verifier.Config) { c.AssertClaims = map[string]any{"role.includes": "Admin"} }, want: verifier.ErrClaimMismatch},
 		{name: "includes on a scope string", token: valid, edit: func(c *verifier.Config) { c.AssertClaims = map[string]any{"scope.includes": "openid"} }},
@@ -611,4 +613,77 @@ func TestKeySetSkipsUnfitKeys(t *testing.T) {
 	if err := v.Refresh(context.Background()); err == nil || !strings.Contains(err.Error(), "no usable signing key among 3 keys") {
 		t.Fatalf("a set of a short RSA key, an encryption key and an off-curve point: %v", err)
 	}
+}
+
+func TestVerifiedTokenCache(t *testing.T) {
+	srv := startIssuer(t, devissuer.Options{})
+	ctx := context.Background()
+	t.Run("a token presented again is answered from the cache", func(t *testing.T) {
+		v := newVerifier(t, srv, nil)
+		tok := mint(t, srv, nil)
+		first, err := v.VerifyAccessToken(ctx, tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		second, err := v.VerifyAccessToken(ctx, tok)
+		if err != nil || second != first {
+			t.Fatalf("second verification: %v, same *Token: %v", err, second == first)
+		}
+		// Another audience for the same token: the cached token is refused
+		// exactly as a fresh verification refuses it.
+		_, cached := v.VerifyAccessToken(ctx, tok, "api://orders")
+		_, fresh := newVerifier(t, srv, func(c *verifier.Config) { c.DisableCache = true }).VerifyAccessToken(ctx, tok, "api://orders")
+		if cached == nil || fresh == nil || cached.Error() != fresh.Error() {
+			t.Errorf("cached answer %v, fresh answer %v", cached, fresh)
+		}
+	})
+	t.Run("switched off", func(t *testing.T) {
+		v := newVerifier(t, srv, func(c *verifier.Config) { c.DisableCache = true })
+		tok := mint(t, srv, nil)
+		a, _ := v.VerifyAccessToken(ctx, tok)
+		b, _ := v.VerifyAccessToken(ctx, tok)
+		if a == nil || a == b {
+			t.Error("with the cache off, each verification is fresh")
+		}
+	})
+	t.Run("refusals are identical, cached or not", func(t *testing.T) {
+		edit := func(c *verifier.Config) { c.ClientID = "spa"; c.AssertClaims = map[string]any{"tier": "gold"} }
+		v := newVerifier(t, srv, edit)
+		tok := mint(t, srv, map[string]any{"tier": "silver"})
+		_, e1 := v.VerifyAccessToken(ctx, tok)
+		_, e2 := v.VerifyAccessToken(ctx, tok)
+		if e1 == nil || e2 == nil || e1.Error() != e2.Error() || !errors.Is(e2, verifier.ErrWrongClientID) {
+			t.Errorf("first %v, second %v", e1, e2)
+		}
+	})
+	t.Run("expiry is checked on every hit", func(t *testing.T) {
+		var clock atomic.Int64
+		clock.Store(time.Now().UnixNano())
+		v := newVerifier(t, srv, func(c *verifier.Config) { c.Now = func() time.Time { return time.Unix(0, clock.Load()) } })
+		exp := time.Unix(0, clock.Load()).Add(time.Minute)
+		tok := mint(t, srv, map[string]any{"exp": exp.Unix()})
+		if _, err := v.VerifyAccessToken(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+		clock.Store(exp.Add(verifier.DefaultLeeway + time.Second).UnixNano())
+		if _, err := v.VerifyAccessToken(ctx, tok); !errors.Is(err, verifier.ErrExpired) {
+			t.Errorf("a cached token past exp and leeway: %v", err)
+		}
+	})
+	t.Run("a cached token dies with its key", func(t *testing.T) {
+		v := newVerifier(t, srv, nil)
+		tok := mint(t, srv, nil)
+		if _, err := v.VerifyAccessToken(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+		old := srv.Issuer.CurrentKeyID()
+		srv.Issuer.RotateKey()
+		srv.Issuer.RetireKey(old)
+		if err := v.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v.VerifyAccessToken(ctx, tok); !errors.Is(err, verifier.ErrUnknownKey) {
+			t.Errorf("cached token of a removed key: %v", err)
+		}
+	})
 }
