@@ -187,7 +187,10 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 		Issuer:            issuerURL,
 		Audiences:         []string{cfg.Audience},
 		InsecureAllowHTTP: true,
-		Logger:            log,
+		// Issuer and verifier share this process's clock: no skew to absorb,
+		// and an expired token is refused the moment it expires.
+		Leeway: verifier.NoLeeway,
+		Logger: log,
 	})
 	if err != nil {
 		apiLn.Close()

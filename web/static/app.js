@@ -256,11 +256,15 @@ async function callAPI(path) {
   const answer = `GET ${url} answered ${res.status}${error ? ` with error="${error}"` : ''}${description ? `: ${description}` : ''}.`;
   switch (res.status) {
     case 401:
-      if (error === 'invalid_token' && (isExpired(tokens) || /expire/i.test(description))) {
-        throw new AppError('expired', 'Your session has expired', `${answer} Sign in again to get a new access token.`, { relogin: true });
-      }
       if (error === 'invalid_token') {
-        throw new AppError('invalid-token', 'The resource server refused your access token', `${answer} Signing in again gets a new one.`, { relogin: true });
+        // The server's description is the better witness; without one, the
+        // token's own expiry time decides.
+        const expired = description ? /expire/i.test(description) : isExpired(tokens);
+        if (expired) {
+          throw new AppError('expired', 'Your session has expired', `${answer} Sign in again to get a new access token.`, { relogin: true });
+        }
+        const note = isExpired(tokens) ? ` (The token also expired at ${formatTime(new Date(expiresAt(tokens)))}.)` : '';
+        throw new AppError('invalid-token', 'The resource server refused your access token', `${answer}${note} Signing in again gets a new one.`, { relogin: true });
       }
       throw new AppError('unauthorized', 'The resource server wants credentials', answer, { relogin: true });
     case 403:

@@ -1,0 +1,231 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const (
+	// rootModule holds the program, in the repository root.
+	rootModule     = "github.com/resource-server/resource-server"
+	programPackage = "./cmd/resource-server"
+	buildTimeout   = 5 * time.Minute
+	startTimeout   = 20 * time.Second
+	stopTimeout    = 15 * time.Second // the program's own shutdown timeout is 10s
+)
+
+var (
+	buildOnce sync.Once
+	buildDir  string
+	buildPath string
+	buildErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		_ = os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
+// program builds cmd/resource-server once per test run and returns the
+// executable's path.
+func program(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		buildDir, buildErr = os.MkdirTemp("", "resource-server-e2e-")
+		if buildErr != nil {
+			return
+		}
+		buildPath = filepath.Join(buildDir, "resource-server")
+		ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
+		defer cancel()
+		// Build inside the root module, so that its own go.mod and go.sum
+		// decide the program's dependencies, exactly as for users. The
+		// tests run in test/e2e, two levels below it.
+		root, err := filepath.Abs(filepath.Join("..", ".."))
+		if err == nil {
+			var mod []byte
+			mod, err = os.ReadFile(filepath.Join(root, "go.mod"))
+			if err == nil && !strings.Contains(string(mod), "module "+rootModule+"\n") {
+				err = fmt.Errorf("%s/go.mod is not module %s", root, rootModule)
+			}
+		}
+		if err != nil {
+			buildErr = fmt.Errorf("locating module %s: %v", rootModule, err)
+			return
+		}
+		start := time.Now()
+		build := exec.CommandContext(ctx, "go", "build", "-o", buildPath, programPackage)
+		build.Dir = root
+		if out, err := build.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build %s in %s: %v\n%s", programPackage, build.Dir, err, out)
+			return
+		}
+		t.Logf("built %s in %s", programPackage, time.Since(start).Round(time.Millisecond))
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return buildPath
+}
+
+// freePort returns a TCP port that was free on loopback a moment ago.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("finding a free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// app is a running resource-server --dev.
+type app struct {
+	FrontURL string // the demo front-end's origin, http://localhost:Q
+	APIURL   string // the resource server, http://localhost:P
+	Issuer   string // the embedded issuer, http://localhost:P/oauth2/default
+
+	kill func()
+}
+
+// Kill ends the program at once (SIGKILL), as a crash would, before the test
+// ends.
+func (a *app) Kill() { a.kill() }
+
+// syncBuffer collects a process's output while the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// startApp starts `resource-server --dev --port P --frontend-port Q` plus
+// extra arguments on two free ports, waits until both listeners answer, and
+// stops the process (SIGINT, then SIGKILL) when the test ends. The program's
+// output is logged when the test fails.
+//
+// Call it before newBrowser: cleanups run last-in first-out, so the browser
+// then closes first, and its preconnected sockets, which net/http counts as
+// active for their first 5 seconds, do not hold up the graceful shutdown.
+func startApp(t *testing.T, extra ...string) *app {
+	t.Helper()
+	chromePath(t) // every test here needs the browser: skip before building
+	bin := program(t)
+	port, frontPort := freePort(t), freePort(t)
+	for frontPort == port {
+		frontPort = freePort(t)
+	}
+	args := append([]string{"--dev", "--port", strconv.Itoa(port), "--frontend-port", strconv.Itoa(frontPort)}, extra...)
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting %s: %v", bin, err)
+	}
+	// exited is closed when the process has ended; waitErr is then its
+	// exit status.
+	exited := make(chan struct{})
+	var waitErr error
+	go func() {
+		waitErr = cmd.Wait()
+		close(exited)
+	}()
+	var stopOnce sync.Once
+	kill := func() {
+		stopOnce.Do(func() {
+			_ = cmd.Process.Kill()
+			<-exited
+		})
+	}
+	stop := func() {
+		stopOnce.Do(func() {
+			_ = cmd.Process.Signal(syscall.SIGINT)
+			select {
+			case <-exited:
+			case <-time.After(stopTimeout):
+				t.Errorf("resource-server did not stop within %s of SIGINT; killing it", stopTimeout)
+				_ = cmd.Process.Kill()
+				<-exited
+			}
+		})
+	}
+	t.Cleanup(func() {
+		stop()
+		if t.Failed() {
+			t.Logf("resource-server %v output:\n%s", args, out.String())
+		}
+	})
+
+	a := &app{
+		FrontURL: fmt.Sprintf("http://localhost:%d", frontPort),
+		APIURL:   fmt.Sprintf("http://localhost:%d", port),
+		Issuer:   fmt.Sprintf("http://localhost:%d/oauth2/default", port),
+		kill:     kill,
+	}
+	start := time.Now()
+	for _, u := range []string{a.APIURL + "/healthz", a.FrontURL + "/config.json"} {
+		if err := waitReady(u, exited, start.Add(startTimeout)); err != nil {
+			select {
+			case <-exited:
+				err = fmt.Errorf("%w (%v)", err, waitErr)
+			default:
+			}
+			t.Fatalf("resource-server %v: %v", args, err) // the cleanup logs the output
+		}
+	}
+	t.Logf("resource-server %v ready in %s", args, time.Since(start).Round(time.Millisecond))
+	return a
+}
+
+// waitReady polls url until it answers 200, the process exits (exited is
+// closed), or deadline passes.
+func waitReady(url string, exited <-chan struct{}, deadline time.Time) error {
+	client := &http.Client{Timeout: time.Second}
+	var last error
+	for time.Now().Before(deadline) {
+		select {
+		case <-exited:
+			return fmt.Errorf("exited before %s answered", url)
+		default:
+		}
+		res, err := client.Get(url)
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return nil
+			}
+			err = errors.New(res.Status)
+		}
+		last = err
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("%s did not answer 200 in time; last: %v", url, last)
+}
