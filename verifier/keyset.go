@@ -129,6 +129,12 @@ func (k *keySet) lookup(ctx context.Context, kid string) ([]*publicKey, error) {
 	if keys := snap.find(kid); len(keys) > 0 {
 		return keys, nil
 	}
+	if kid == "" {
+		// No refetch can tell which of several keys was meant; spending the
+		// refetch budget on it would only delay a real rotation.
+		return nil, &ValidationError{Kind: ErrUnknownKey, Claim: "kid",
+			Detail: fmt.Sprintf("the token names no key and the issuer's key set holds %d", snap.count)}
+	}
 	// An unknown kid is how rotation shows itself: refetch once, unless a
 	// fetch happened too recently (a flood of forged kids must not become a
 	// flood of requests to the issuer).
@@ -145,12 +151,7 @@ func (k *keySet) lookup(ctx context.Context, kid string) ([]*publicKey, error) {
 	} else if err != nil {
 		detail += "; refetch failed: " + err.Error()
 	}
-	claim, found := "kid", brief(kid)
-	if kid == "" {
-		found = ""
-		detail = "the token names no key and the issuer has several; " + detail
-	}
-	return nil, &ValidationError{Kind: ErrUnknownKey, Claim: claim, Found: found, Detail: detail}
+	return nil, &ValidationError{Kind: ErrUnknownKey, Claim: "kid", Found: brief(kid), Detail: detail}
 }
 
 func (s *keySnapshot) find(kid string) []*publicKey {

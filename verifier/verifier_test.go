@@ -419,8 +419,23 @@ func TestUnknownKIDFloodIsRateLimited(t *testing.T) {
 	if got := srv.Issuer.Requests("/v1/keys"); got > 2 {
 		t.Errorf("1000 unknown kids caused %d JWKS fetches, want at most 2", got)
 	}
-	// A known kid with a bad signature never refetches.
+	// A token naming no key, while the set holds several, never refetches.
+	if _, err := srv.Issuer.AddKey("RS256"); err != nil {
+		t.Fatal(err)
+	}
+	v.Refresh(ctx)
 	before := srv.Issuer.Requests("/v1/keys")
+	kidless := sign(t, srv, map[string]any{"kid": nil}, claims)
+	for i := 0; i < 10; i++ {
+		if _, err := v.VerifyAccessToken(ctx, kidless); !errors.Is(err, verifier.ErrUnknownKey) {
+			t.Fatalf("kid-less token, several keys: %v", err)
+		}
+	}
+	if got := srv.Issuer.Requests("/v1/keys"); got != before {
+		t.Errorf("kid-less tokens caused %d fetches", got-before)
+	}
+	// A known kid with a bad signature never refetches.
+	before = srv.Issuer.Requests("/v1/keys")
 	parts := strings.Split(mint(t, srv, nil), ".")
 	for i := 0; i < 100; i++ {
 		v.VerifyAccessToken(ctx, parts[0]+"."+parts[1]+"."+flipFirst(parts[2]))
