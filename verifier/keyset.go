@@ -139,12 +139,15 @@ func (k *keySet) lookup(ctx context.Context, kid string) ([]*publicKey, error) {
 	// fetch happened too recently (a flood of forged kids must not become a
 	// flood of requests to the issuer).
 	fresh, err := k.fetch(ctx, fetchUnknownKID)
-	if err == nil {
-		if keys := fresh.find(kid); len(keys) > 0 {
-			return keys, nil
-		}
-		snap = fresh
+	if err != nil {
+		// Not refetched (rate limit, failure): a fetch that landed since
+		// snap was read may still have brought the key.
+		fresh = k.current.Load()
 	}
+	if keys := fresh.find(kid); len(keys) > 0 {
+		return keys, nil
+	}
+	snap = fresh
 	detail := fmt.Sprintf("the issuer's key set holds %d keys", snap.count)
 	if errors.Is(err, errTooSoon) {
 		detail += "; not refetched, the last fetch was under " + k.cfg.MinRefetchInterval.String() + " ago"

@@ -180,6 +180,16 @@ func caseVariant(name string, registered map[string]bool) (string, bool) {
 			c += 'a' - 'A'
 			upper = true
 		}
+		if c >= utf8.RuneSelf {
+			// 'ſ' and the Kelvin sign fold to s and k, and encoding/json
+			// matches field names by that folding ("ſub" would fill Sub).
+			for r := range registered {
+				if strings.EqualFold(name, r) {
+					return r, true
+				}
+			}
+			return "", false
+		}
 		lower[i] = c
 	}
 	if !upper || !registered[string(lower)] {

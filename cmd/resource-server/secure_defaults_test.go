@@ -1,0 +1,265 @@
+package main
+
+// Secure defaults: the HTTP server's timeouts and header limit, no token
+// or secret in the logs even at debug level, and /secure switched off by
+// SECURE_ROUTE=false.
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/resource-server/resource-server/devissuer"
+)
+
+func TestHTTPServerLimits(t *testing.T) {
+	s := newHTTPServer(http.NotFoundHandler(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	for name, d := range map[string]time.Duration{
+		"ReadHeaderTimeout": s.ReadHeaderTimeout, "ReadTimeout": s.ReadTimeout,
+		"WriteTimeout": s.WriteTimeout, "IdleTimeout": s.IdleTimeout,
+	} {
+		if d <= 0 || d > 2*time.Minute {
+			t.Errorf("%s is %v: a slow client must not hold a connection indefinitely", name, d)
+		}
+	}
+	if s.ReadHeaderTimeout > 10*time.Second {
+		t.Errorf("ReadHeaderTimeout %v: slowloris needs it short", s.ReadHeaderTimeout)
+	}
+	// Room for a token at the verifier's 16 KiB cap and ordinary headers,
+	// far below net/http's 1 MiB default.
+	if s.MaxHeaderBytes < 24<<10 || s.MaxHeaderBytes > 128<<10 {
+		t.Errorf("MaxHeaderBytes %d", s.MaxHeaderBytes)
+	}
+}
+
+// startLogged runs the program until the test ends and returns its stderr
+// (the log), once readyURL answers 200.
+func startLogged(t *testing.T, args []string, vars map[string]string, readyURL string) (stdout, stderr *syncBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout, stderr = &syncBuffer{}, &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, args, env(vars), stdout, stderr) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			t.Error("run did not stop")
+		}
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if resp, err := http.Get(readyURL); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return stdout, stderr
+			}
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("run ended: %v\n%s", err, stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not ready\n%s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func send(t *testing.T, method, u string, header http.Header) int {
+	t.Helper()
+	req, _ := http.NewRequest(method, u, nil)
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// secrets lists what must never reach the log: each token whole, its
+// signature, and the given secrets.
+func assertNotLogged(t *testing.T, log string, tokens, secrets []string) {
+	t.Helper()
+	for _, tok := range tokens {
+		if strings.Contains(log, tok) {
+			t.Errorf("the log holds a token: %.40s…", tok)
+		}
+		if parts := strings.Split(tok, "."); len(parts) == 3 && len(parts[2]) > 16 && strings.Contains(log, parts[2]) {
+			t.Errorf("the log holds a token's signature: %.40s…", parts[2])
+		}
+	}
+	for _, s := range secrets {
+		if strings.Contains(log, s) {
+			t.Errorf("the log holds the secret %q", s)
+		}
+	}
+}
+
+func TestNoTokenInLogs(t *testing.T) {
+	iss, err := devissuer.StartServer(devissuer.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(iss.Close)
+	port := freePort(t)
+	api := "http://127.0.0.1:" + strconv.Itoa(port)
+	_, logs := startLogged(t, nil, map[string]string{
+		"ISSUER": iss.URL, "PORT": strconv.Itoa(port), "HOST": "127.0.0.1",
+		"OKTA_TESTING_DISABLEHTTPSCHECK": "true", "LOG_LEVEL": "debug", "LOG_FORMAT": "json",
+	}, api+"/readyz")
+
+	mint := func(over map[string]any) string {
+		tok, err := iss.Issuer.MintAccessToken(over)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	sign := func(header map[string]any) string {
+		tok, err := iss.Issuer.Sign(header, iss.Issuer.AccessTokenClaims())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	valid := mint(nil)
+	noJTI := mint(map[string]any{"jti": nil})
+	expired := mint(map[string]any{"exp": time.Now().Add(-time.Hour).Unix()})
+	otherAud := mint(map[string]any{"aud": "api://other"})
+	noScope := mint(map[string]any{"scp": nil, "scope": nil})
+	unknownKID := sign(map[string]any{"kid": "no-such-key"})
+	kidIsToken := sign(map[string]any{"kid": valid}) // a token smuggled into the kid
+	none := sign(map[string]any{"alg": "none"})
+	forged := valid[:strings.LastIndexByte(valid, '.')+1] + strings.Repeat("A", 342)
+	if _, err := iss.Issuer.RotateKey(); err != nil {
+		t.Fatal(err)
+	}
+	rotated := mint(nil)
+	tokens := []string{valid, noJTI, expired, otherAud, noScope, unknownKID, kidIsToken, none, forged, rotated}
+
+	for _, c := range []struct {
+		path   string
+		header http.Header
+		want   int
+	}{
+		{"/api/messages", http.Header{"Authorization": {"Bearer " + valid}}, 200},
+		{"/secure", http.Header{"Authorization": {"Bearer " + valid}}, 200},
+		{"/api/messages", http.Header{"Authorization": {"Bearer " + noJTI}}, 200},
+		{"/api/messages", http.Header{"Authorization": {"Bearer " + rotated}}, 200},
+		{"/api/messages", http.Header{"Authorization": {"Bearer " + expired}}, 401},
+		{"/api/messages", http.Header{"Authorization": {"Bearer " + otherAud}}, 401},
+		{"/api/messages", http.Header{"Authorization": {"Bearer " + unknownKID}}, 401},
+		{"/api/messages", http.Header{"Authorization": {"Bearer " + kidIsToken}}, 401},
+		{"/api/messages", http.Header{"Authorization": {"Bearer " + none}}, 401},
+		{"/api/messages", http.Header{"Authorization": {"Bearer " + forged}}, 401},
+		{"/api/messages", http.Header{"Authorization": {"bearer  " + valid}}, 400},
+		{"/api/messages", http.Header{"Authorization": {"Bearer " + valid + "!"}}, 400},
+		{"/api/messages", http.Header{"Authorization": {"Bearer " + valid, "Bearer " + expired}}, 400},
+		{"/api/messages?access_token=" + valid, nil, 400},
+		{"/nope/" + noScope, nil, 404},
+		{"/api/messages", http.Header{"Authorization": {"Basic " + noScope}}, 401},
+	} {
+		if got := send(t, "GET", api+c.path, c.header); got != c.want {
+			t.Errorf("GET %.60s: %d, want %d", c.path, got, c.want)
+		}
+	}
+	time.Sleep(100 * time.Millisecond) // let the last log lines land
+	out := logs.String()
+	// The request path is the client's own; a token put in a path segment
+	// is a client's mistake that the access log shows like any path.
+	out = strings.ReplaceAll(out, "/nope/"+noScope, "/nope/…")
+	assertNotLogged(t, out, tokens, nil)
+
+	// Debug logging was on, and refusals name the token by its jti or a
+	// hash, which is how a refusal is traced without the token.
+	var sawDebug, sawID, sawHash bool
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("not a JSON log line: %s", line)
+		}
+		sawDebug = sawDebug || rec["level"] == "DEBUG"
+		sawID = sawID || rec["token_id"] != nil
+		sawHash = sawHash || rec["token_sha256"] != nil
+	}
+	if !sawDebug || !sawHash {
+		t.Errorf("want debug lines and refusals with token_sha256 (debug %v, jti %v, hash %v):\n%s", sawDebug, sawID, sawHash, out)
+	}
+}
+
+func TestNoSecretInDevModeLogs(t *testing.T) {
+	t.Chdir(t.TempDir())
+	port, webPort := freePort(t), freePort(t)
+	api := "http://localhost:" + strconv.Itoa(port)
+	const password = "s3cret-pa55word-for-the-log-test"
+	_, logs := startLogged(t, []string{"--dev", "--port", strconv.Itoa(port), "--frontend-port", strconv.Itoa(webPort)},
+		map[string]string{"LOG_LEVEL": "debug", "LOG_FORMAT": "json", "DEV_PASSWORD": password}, api+"/readyz")
+	issuer := api + devissuer.DefaultIssuerPath
+
+	// A token by the client-credentials grant, then used and misused.
+	resp, err := http.PostForm(issuer+"/v1/token", url.Values{"grant_type": {"client_credentials"},
+		"client_id": {devissuer.DefaultClientID}, "client_secret": {devissuer.DefaultClientSecret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tr struct {
+		AccessToken string `json:"access_token"`
+	}
+	json.NewDecoder(resp.Body).Decode(&tr)
+	resp.Body.Close()
+	if tr.AccessToken == "" {
+		t.Fatal("no access token")
+	}
+	if got := send(t, "GET", api+"/api/messages", http.Header{"Authorization": {"Bearer " + tr.AccessToken}}); got != 200 {
+		t.Errorf("dev token: %d", got)
+	}
+	send(t, "GET", api+"/api/messages", http.Header{"Authorization": {"Bearer " + tr.AccessToken + "x"}})
+	// A wrong client secret, and a sign-in form carrying the password.
+	const wrongSecret = "wrong-client-secret-for-the-log-test"
+	if resp, err := http.PostForm(issuer+"/v1/token", url.Values{"grant_type": {"client_credentials"},
+		"client_id": {devissuer.DefaultClientID}, "client_secret": {wrongSecret}}); err == nil {
+		resp.Body.Close()
+	}
+	if resp, err := http.PostForm(issuer+"/v1/authorize", url.Values{"request_id": {"bogus"},
+		"username": {devissuer.DefaultUsername}, "password": {password}}); err == nil {
+		resp.Body.Close()
+	}
+	time.Sleep(100 * time.Millisecond)
+	assertNotLogged(t, logs.String(), []string{tr.AccessToken}, []string{password, devissuer.DefaultClientSecret, wrongSecret})
+}
+
+func TestSecureRouteSwitchedOff(t *testing.T) {
+	iss, err := devissuer.StartServer(devissuer.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(iss.Close)
+	port := freePort(t)
+	api := "http://127.0.0.1:" + strconv.Itoa(port)
+	startLogged(t, nil, map[string]string{
+		"ISSUER": iss.URL, "PORT": strconv.Itoa(port), "HOST": "127.0.0.1",
+		"OKTA_TESTING_DISABLEHTTPSCHECK": "true", "LOG_LEVEL": "error", "SECURE_ROUTE": "false",
+	}, api+"/readyz")
+	tok, _ := iss.Issuer.MintAccessToken(nil)
+	h := http.Header{"Authorization": {"Bearer " + tok}}
+	if got := send(t, "GET", api+"/secure", h); got != 404 {
+		t.Errorf("/secure with SECURE_ROUTE=false: %d", got)
+	}
+	if got := send(t, "GET", api+"/api/messages", h); got != 200 {
+		t.Errorf("/api/messages: %d", got)
+	}
+}
