@@ -250,6 +250,29 @@ func TestDevMode(t *testing.T) {
 		t.Errorf("front-end config: %d %s", code, body)
 	}
 
+	// The running dev issuer rotates its key on request: the old token stays
+	// good (its key is still published) and a token of the new key is
+	// accepted at once.
+	resp, err = http.Post(api+"/oauth2/default/v1/rotate", "", nil)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("rotate: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	resp, err = http.PostForm(m[3], url.Values{"grant_type": {"client_credentials"}, "client_id": {m[1]}, "client_secret": {m[2]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rotated struct {
+		AccessToken string `json:"access_token"`
+	}
+	json.NewDecoder(resp.Body).Decode(&rotated)
+	resp.Body.Close()
+	for name, tok := range map[string]string{"old key": tr.AccessToken, "new key": rotated.AccessToken} {
+		if code, _, body := get(t, m[4], tok); code != 200 {
+			t.Errorf("after rotation, token of the %s: %d %s", name, code, body)
+		}
+	}
+
 	// And run the line itself, as a user pastes it.
 	if _, err := exec.LookPath("curl"); err != nil {
 		if os.Getenv("CI") != "" {
