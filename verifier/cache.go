@@ -1,46 +1,65 @@
 package verifier
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"sync"
+	"unsafe"
 )
 
 // Defaults of the verified-token cache.
 const (
 	// DefaultCacheMaxEntries bounds the number of cached tokens.
 	DefaultCacheMaxEntries = 100_000
-	// DefaultCacheMaxBytes bounds the memory the cache accounts for: each
-	// entry counts its token's length plus cacheEntryOverhead.
-	DefaultCacheMaxBytes = 128 << 20
-	// cacheEntryOverhead estimates what an entry holds beyond the token
-	// itself: the Token, its claims' strings and slices, the map slot.
-	cacheEntryOverhead = 512
+	// DefaultCacheMaxBytes bounds the memory the cache accounts for (see
+	// entrySize).
+	DefaultCacheMaxBytes = 64 << 20
+	// cacheEntryOverhead is what every entry holds whatever its claims: the
+	// map slot and digest, the entry, the Token struct.
+	cacheEntryOverhead = 384
 	// cacheShards spreads the cache over locks, so that concurrent requests
 	// do not queue on one.
 	cacheShards = 64
 )
 
-// tokenCache maps a whole token (the exact string presented: two tokens
-// that differ in one byte are two entries) to the outcome of its
-// verification. Only verified tokens are stored.
+// tokenCache maps a whole token to the outcome of its verification. It is
+// keyed by the token's SHA-256: two tokens that differ in one byte are two
+// entries, and a full cache holds no token itself, only what was read from
+// it (a token is the largest part of an entry otherwise, and 100,000 of them
+// would cost a few hundred MiB of heap). Only verified tokens are stored.
 type tokenCache struct {
 	shards          [cacheShards]cacheShard
 	maxShardEntries int
 	maxShardBytes   int
 }
 
+type digest = [sha256.Size]byte
+
 type cacheShard struct {
 	mu      sync.RWMutex
-	entries map[string]*cacheEntry
+	entries map[digest]*cacheEntry
 	bytes   int
 	_       [40]byte // keeps neighbouring shards' locks off one cache line
 }
 
 // cacheEntry is an immutable record of a verification.
 type cacheEntry struct {
-	token   *Token
+	token   *Token     // the verified token without its raw text
 	key     *publicKey // the key that verified it; the entry dies with it
 	expires int64      // the token's exp in Unix nanoseconds, no leeway
 	err     error      // the outcome of the call-independent checks after the signature (cid, assertions)
+	size    int        // what entrySize accounted
+}
+
+// entrySize estimates the memory an entry holds: the fixed part and the
+// claims' own strings (interned ones are shared and counted as a header).
+func entrySize(t *Token) int {
+	return cacheEntryOverhead + len(t.id) + len(t.nonce) + 16*(len(t.audience)+len(t.scopes))
+}
+
+// digestOf hashes the token without copying it.
+func digestOf(token string) digest {
+	return sha256.Sum256(unsafe.Slice(unsafe.StringData(token), len(token)))
 }
 
 func newTokenCache(maxEntries, maxBytes int) *tokenCache {
@@ -49,26 +68,21 @@ func newTokenCache(maxEntries, maxBytes int) *tokenCache {
 		maxShardBytes:   max(1, maxBytes/cacheShards),
 	}
 	for i := range c.shards {
-		c.shards[i].entries = make(map[string]*cacheEntry)
+		c.shards[i].entries = make(map[digest]*cacheEntry)
 	}
 	return c
 }
 
-// shardOf picks a shard from the token's last bytes: the end of a signature,
-// as good as random for tokens that verified, and cheap to read.
-func (c *tokenCache) shardOf(token string) *cacheShard {
-	var h uint32 = 2166136261
-	for i := max(0, len(token)-8); i < len(token); i++ {
-		h = (h ^ uint32(token[i])) * 16777619
-	}
-	return &c.shards[h%cacheShards]
+func (c *tokenCache) shardOf(d *digest) *cacheShard {
+	return &c.shards[binary.LittleEndian.Uint64(d[:8])%cacheShards]
 }
 
 // get returns the entry of token when it has not expired at now.
 func (c *tokenCache) get(token string, now int64) *cacheEntry {
-	s := c.shardOf(token)
+	d := digestOf(token)
+	s := c.shardOf(&d)
 	s.mu.RLock()
-	e := s.entries[token]
+	e := s.entries[d]
 	s.mu.RUnlock()
 	if e == nil || now >= e.expires {
 		return nil
@@ -76,21 +90,28 @@ func (c *tokenCache) get(token string, now int64) *cacheEntry {
 	return e
 }
 
-// put stores an entry, making room first when the shard is full.
+// put stores the outcome of token's verification, making room first when
+// the shard is full. The entry keeps a copy of the Token without its raw
+// text.
 func (c *tokenCache) put(token string, e *cacheEntry) {
-	size := len(token) + cacheEntryOverhead
-	s := c.shardOf(token)
+	kept := *e.token
+	kept.raw = ""
+	e.token = &kept
+	e.size = entrySize(&kept)
+	d := digestOf(token)
+	s := c.shardOf(&d)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.entries[token]; ok {
-		s.entries[token] = e // a concurrent verification of the same token
+	if old, ok := s.entries[d]; ok {
+		s.entries[d] = e // a concurrent verification of the same token
+		s.bytes += e.size - old.size
 		return
 	}
-	if len(s.entries) >= c.maxShardEntries || s.bytes+size > c.maxShardBytes {
-		s.evictLocked(c.maxShardEntries, c.maxShardBytes-size)
+	if len(s.entries) >= c.maxShardEntries || s.bytes+e.size > c.maxShardBytes {
+		s.evictLocked(c.maxShardEntries, c.maxShardBytes-e.size)
 	}
-	s.entries[token] = e
-	s.bytes += size
+	s.entries[d] = e
+	s.bytes += e.size
 }
 
 // evictLocked drops entries until the shard holds fewer than maxEntries and
@@ -98,12 +119,12 @@ func (c *tokenCache) put(token string, e *cacheEntry) {
 // sample, which approximates "least useful" without ordering the whole map.
 func (s *cacheShard) evictLocked(maxEntries, maxBytes int) {
 	for len(s.entries) >= maxEntries || s.bytes > maxBytes {
-		var victim string
+		var victim digest
 		var soonest int64
 		n := 0
-		for tok, e := range s.entries {
+		for d, e := range s.entries {
 			if n == 0 || e.expires < soonest {
-				victim, soonest = tok, e.expires
+				victim, soonest = d, e.expires
 			}
 			if n++; n == 8 {
 				break
@@ -112,8 +133,8 @@ func (s *cacheShard) evictLocked(maxEntries, maxBytes int) {
 		if n == 0 {
 			return
 		}
+		s.bytes -= s.entries[victim].size
 		delete(s.entries, victim)
-		s.bytes -= len(victim) + cacheEntryOverhead
 	}
 }
 
@@ -126,10 +147,10 @@ func (c *tokenCache) dropKeys(removed []*publicKey) {
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.mu.Lock()
-		for tok, e := range s.entries {
+		for d, e := range s.entries {
 			if gone[e.key] {
-				delete(s.entries, tok)
-				s.bytes -= len(tok) + cacheEntryOverhead
+				delete(s.entries, d)
+				s.bytes -= e.size
 			}
 		}
 		s.mu.Unlock()

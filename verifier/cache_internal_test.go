@@ -1,10 +1,15 @@
 package verifier
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/resource-server/resource-server/devissuer"
 )
 
 func TestCacheExpiresAtExpWithoutLeeway(t *testing.T) {
@@ -29,7 +34,7 @@ func TestCacheIsBounded(t *testing.T) {
 		tokenLen          int
 	}{
 		{"by entries", 128, 1 << 30, 100},
-		{"by bytes", 1 << 20, 64 * (600 + cacheEntryOverhead) * 2, 600},
+		{"by bytes", 1 << 20, 64 * cacheEntryOverhead * 2, 600},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newTokenCache(tt.entries, tt.maxBytes)
@@ -55,6 +60,9 @@ func TestCacheDropsEntriesOfRemovedKeys(t *testing.T) {
 	k1, k2 := &publicKey{kid: "1"}, &publicKey{kid: "2"}
 	exp := time.Now().Add(time.Hour).UnixNano()
 	c.put("a", &cacheEntry{token: &Token{}, key: k1, expires: exp})
+	if e := c.get("a", 0); e == nil || e.token.raw != "" {
+		t.Error("the cache must keep no raw token")
+	}
 	c.put("b", &cacheEntry{token: &Token{}, key: k2, expires: exp})
 	c.dropKeys([]*publicKey{k1})
 	if c.get("a", 0) != nil || c.get("b", 0) == nil {
@@ -79,4 +87,28 @@ func TestCacheConcurrentUse(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+func TestVerifierAnswersFromTheCache(t *testing.T) {
+	srv, err := devissuer.StartServer(devissuer.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	tok, _ := srv.Issuer.MintAccessToken(nil)
+	for _, disable := range []bool{false, true} {
+		v, err := New(Config{Issuer: srv.URL, Audiences: []string{"api://default"}, InsecureAllowHTTP: true, DisableCache: disable, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v.VerifyAccessToken(context.Background(), tok); err != nil {
+			t.Fatal(err)
+		}
+		if disable != (v.cache == nil) {
+			t.Fatalf("DisableCache %v, cache %v", disable, v.cache)
+		}
+		if !disable && v.cache.get(tok, time.Now().UnixNano()) == nil {
+			t.Error("a verified token is not in the cache")
+		}
+	}
 }

@@ -50,16 +50,19 @@ func (v *Verifier) Issuer() string { return v.cfg.Issuer }
 // Config.AssertClaims.
 //
 // A token that passed the checks that do not depend on the call is kept in
-// a bounded cache until its "exp" (never longer: the leeway does not extend
-// it) or until its key leaves the issuer's key set; presenting it again
-// costs a map lookup instead of a signature check, with the same answer.
+// a bounded cache, keyed by its SHA-256, until its "exp" (never longer: the
+// leeway does not extend it) or until its key leaves the issuer's key set;
+// presenting it again costs a hash and a map lookup instead of a signature
+// check, with the same answer.
 func (v *Verifier) VerifyAccessToken(ctx context.Context, token string, audiences ...string) (*Token, error) {
 	if len(audiences) == 0 {
 		audiences = v.cfg.Audiences
 	}
 	if v.cache != nil {
 		if e := v.cache.get(token, v.cfg.Now().UnixNano()); e != nil && v.keys.holds(e.key) {
-			return finishAccessToken(e.token, audiences, e.err)
+			t := *e.token // the caller's own copy, with the raw text it presented
+			t.raw = token
+			return finishAccessToken(&t, audiences, e.err)
 		}
 	}
 	t, members, key, err := v.verifySignedToken(ctx, token, accessToken)
