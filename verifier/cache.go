@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -28,9 +29,14 @@ const (
 // it (a token is the largest part of an entry otherwise, and 100,000 of them
 // would cost a few hundred MiB of heap). Only verified tokens are stored.
 type tokenCache struct {
-	shards          [cacheShards]cacheShard
-	maxShardEntries int
-	maxShardBytes   int
+	shards     [cacheShards]cacheShard
+	maxEntries int64
+	maxBytes   int64
+	// entries and bytes count the whole cache, so that its bounds hold
+	// exactly however the tokens fall into shards. Only put and eviction
+	// touch them, never a hit.
+	entries atomic.Int64
+	bytes   atomic.Int64
 }
 
 type digest = [sha256.Size]byte
@@ -38,8 +44,7 @@ type digest = [sha256.Size]byte
 type cacheShard struct {
 	mu      sync.RWMutex
 	entries map[digest]*cacheEntry
-	bytes   int
-	_       [40]byte // keeps neighbouring shards' locks off one cache line
+	_       [48]byte // keeps neighbouring shards' locks off one cache line
 }
 
 // cacheEntry is an immutable record of a verification.
@@ -63,10 +68,7 @@ func digestOf(token string) digest {
 }
 
 func newTokenCache(maxEntries, maxBytes int) *tokenCache {
-	c := &tokenCache{
-		maxShardEntries: max(1, maxEntries/cacheShards),
-		maxShardBytes:   max(1, maxBytes/cacheShards),
-	}
+	c := &tokenCache{maxEntries: int64(maxEntries), maxBytes: int64(maxBytes)}
 	for i := range c.shards {
 		c.shards[i].entries = make(map[digest]*cacheEntry)
 	}
@@ -104,38 +106,45 @@ func (c *tokenCache) put(token string, e *cacheEntry) {
 	defer s.mu.Unlock()
 	if old, ok := s.entries[d]; ok {
 		s.entries[d] = e // a concurrent verification of the same token
-		s.bytes += e.size - old.size
+		c.bytes.Add(int64(e.size - old.size))
 		return
 	}
-	if len(s.entries) >= c.maxShardEntries || s.bytes+e.size > c.maxShardBytes {
-		s.evictLocked(c.maxShardEntries, c.maxShardBytes-e.size)
+	for c.entries.Load() >= c.maxEntries || c.bytes.Load()+int64(e.size) > c.maxBytes {
+		if !c.evictOneLocked(s) {
+			return // this shard is empty and the others are full: skip caching
+		}
 	}
 	s.entries[d] = e
-	s.bytes += e.size
+	c.entries.Add(1)
+	c.bytes.Add(int64(e.size))
 }
 
-// evictLocked drops entries until the shard holds fewer than maxEntries and
-// at most maxBytes: the soonest to expire go first among a small random
-// sample, which approximates "least useful" without ordering the whole map.
-func (s *cacheShard) evictLocked(maxEntries, maxBytes int) {
-	for len(s.entries) >= maxEntries || s.bytes > maxBytes {
-		var victim digest
-		var soonest int64
-		n := 0
-		for d, e := range s.entries {
-			if n == 0 || e.expires < soonest {
-				victim, soonest = d, e.expires
-			}
-			if n++; n == 8 {
-				break
-			}
+// evictOneLocked drops one entry of shard s: the soonest to expire among a
+// few picked at random (Go's map order), which approximates "least useful"
+// without ordering the whole map.
+func (c *tokenCache) evictOneLocked(s *cacheShard) bool {
+	var victim *cacheEntry
+	var key digest
+	n := 0
+	for d, e := range s.entries {
+		if victim == nil || e.expires < victim.expires {
+			victim, key = e, d
 		}
-		if n == 0 {
-			return
+		if n++; n == 8 {
+			break
 		}
-		s.bytes -= s.entries[victim].size
-		delete(s.entries, victim)
 	}
+	if victim == nil {
+		return false
+	}
+	c.remove(s, key, victim)
+	return true
+}
+
+func (c *tokenCache) remove(s *cacheShard, d digest, e *cacheEntry) {
+	delete(s.entries, d)
+	c.entries.Add(-1)
+	c.bytes.Add(-int64(e.size))
 }
 
 // dropKeys removes the entries verified by keys that left the key set.
@@ -149,8 +158,7 @@ func (c *tokenCache) dropKeys(removed []*publicKey) {
 		s.mu.Lock()
 		for d, e := range s.entries {
 			if gone[e.key] {
-				delete(s.entries, d)
-				s.bytes -= e.size
+				c.remove(s, d, e)
 			}
 		}
 		s.mu.Unlock()
