@@ -58,7 +58,9 @@ func (v *Verifier) VerifyAccessToken(ctx context.Context, token string, audience
 	if len(audiences) == 0 {
 		audiences = v.cfg.Audiences
 	}
-	if v.cache != nil {
+	// Hashing for the cache lookup comes after the cheapest refusals, so
+	// that an oversized or shapeless token costs nothing to refuse.
+	if v.cache != nil && len(token) <= v.cfg.MaxTokenBytes && strings.Count(token, ".") == 2 {
 		if e := v.cache.get(token, v.cfg.Now().UnixNano()); e != nil && v.keys.holds(e.key) {
 			t := *e.token // the caller's own copy, with the raw text it presented
 			t.raw = token

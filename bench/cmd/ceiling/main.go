@@ -1,0 +1,77 @@
+// Command ceiling is the load benchmark's ceiling: a net/http server that
+// answers GET /api/messages with the same JSON as the resource server (two
+// messages, dates as JavaScript's toISOString writes them, the same
+// Content-Type) and checks nothing. No resource server can beat it on the
+// same machine. It listens on 127.0.0.1 (-port 0: a free port), prints
+// "READY <port>", and stops on SIGTERM/SIGINT or when standard input closes.
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/resource-server/resource-server/bench/internal/lifecycle"
+)
+
+type message struct {
+	Date string `json:"date"`
+	Text string `json:"text"`
+}
+
+const isoMillis = "2006-01-02T15:04:05.000Z"
+
+func messages(w http.ResponseWriter, r *http.Request) {
+	t := time.Now().UTC()
+	body, err := json.Marshal(struct {
+		Messages []message `json:"messages"`
+	}{[]message{
+		{Date: t.Format(isoMillis), Text: "I am a robot."},
+		{Date: t.Add(-time.Hour).Format(isoMillis), Text: "Hello, world!"},
+	}})
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
+}
+
+func main() {
+	port := flag.Int("port", 0, "TCP port on 127.0.0.1; 0 picks a free one")
+	flag.Parse()
+	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", *port))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ceiling:", err)
+		os.Exit(1)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/messages", messages)
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ready\n") })
+	// The same limits as the resource server's http.Server.
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintln(os.Stderr, "ceiling:", err)
+			os.Exit(1)
+		}
+	}()
+	fmt.Printf("READY %d\n", ln.Addr().(*net.TCPAddr).Port)
+
+	lifecycle.Wait()
+	srv.Close()
+}

@@ -1,0 +1,65 @@
+// Command profserve serves the resource server's HTTP handler wired as
+// cmd/resource-server wires it (verifier with the default cache, the
+// program's routes, the same http.Server limits, Info logs to -log), plus
+// net/http/pprof on a second loopback port, so that the server can be
+// profiled under the load benchmark's wrk:
+//
+//	profserve -issuer URL -port 18080 -pprof 18081 &
+//	curl -o cpu.pprof 'http://127.0.0.1:18081/debug/pprof/profile?seconds=8' &
+//	WRK_MODE=cycle WRK_TOKENS=tokens.txt WRK_RESULT=r.json WRK_THREADS=2 \
+//	  wrk -t2 -c32 -d10s -s bench/load/bearer.lua http://127.0.0.1:18080/api/messages
+//	go tool pprof -top -cum profserve cpu.pprof
+//
+// It is for profiles only: the figures of docs/BENCHMARKS.md come from the
+// real binary. Keep its wiring in step with cmd/resource-server's run().
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	_ "net/http/pprof" // on the -pprof port only
+	"os"
+	"time"
+
+	"github.com/resource-server/resource-server/internal/server"
+	"github.com/resource-server/resource-server/verifier"
+)
+
+func main() {
+	issuer := flag.String("issuer", "", "issuer URL (e.g. from bench/cmd/issuer)")
+	port := flag.Int("port", 18080, "API port on 127.0.0.1")
+	pprofPort := flag.Int("pprof", 18081, "pprof port on 127.0.0.1")
+	logFile := flag.String("log", os.DevNull, "where the Info logs go")
+	flag.Parse()
+	lf, err := os.Create(*logFile)
+	if err != nil {
+		fail(err)
+	}
+	log := slog.New(slog.NewTextHandler(lf, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	v, err := verifier.New(verifier.Config{Issuer: *issuer, Audiences: []string{"api://default"}, InsecureAllowHTTP: true, Logger: log})
+	if err != nil {
+		fail(err)
+	}
+	if err := v.Refresh(context.Background()); err != nil {
+		fail(err)
+	}
+	h := server.New(server.Deps{Verifier: v, Logger: log, Resource: "api://default", SecureRoute: true})
+	go func() { fail(http.ListenAndServe(fmt.Sprintf("127.0.0.1:%d", *pprofPort), nil)) }()
+	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", *port))
+	if err != nil {
+		fail(err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
+	fmt.Println("READY", *port)
+	fail(srv.Serve(ln))
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "profserve:", err)
+	os.Exit(1)
+}

@@ -1,0 +1,92 @@
+package server_test
+
+// The whole program handler (recovery, access log, CORS, mux, bearer
+// middleware, verifier, messages JSON) in process, beside the ceiling: a
+// handler that writes the same JSON with no authentication and nothing
+// around it. scripts/bench-go runs it; nothing here asserts a timing.
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/resource-server/resource-server/devissuer"
+	"github.com/resource-server/resource-server/internal/server"
+	"github.com/resource-server/resource-server/verifier"
+)
+
+// ceilingMessages answers as the program's /api/messages does, without
+// authentication: the same JSON and Content-Type.
+func ceilingMessages() http.Handler {
+	type message struct {
+		Date string `json:"date"`
+		Text string `json:"text"`
+	}
+	const isoMillis = "2006-01-02T15:04:05.000Z"
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t := time.Now().UTC()
+		body, err := json.Marshal(struct {
+			Messages []message `json:"messages"`
+		}{[]message{
+			{Date: t.Format(isoMillis), Text: "I am a robot."},
+			{Date: t.Add(-time.Hour).Format(isoMillis), Text: "Hello, world!"},
+		}})
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		w.Write(body)
+	})
+}
+
+// BenchmarkMessagesHandler serves GET /api/messages with a valid, repeated
+// token through the program's handler (variant "ours") and through the
+// ceiling. A new httptest.ResponseRecorder per request, as a server makes a
+// new response per request.
+func BenchmarkMessagesHandler(b *testing.B) {
+	iss, err := devissuer.StartServer(devissuer.Options{Logger: quiet})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(iss.Close)
+	v, err := verifier.New(verifier.Config{Issuer: iss.URL, Audiences: []string{"api://default"}, InsecureAllowHTTP: true, Logger: quiet})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := v.Refresh(b.Context()); err != nil {
+		b.Fatal(err)
+	}
+	tok, err := iss.Issuer.MintAccessToken(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	handlers := []struct {
+		name string
+		h    http.Handler
+		auth bool
+	}{
+		{"ceiling", ceilingMessages(), false},
+		{"ours", server.New(server.Deps{Verifier: v, Logger: quiet, Resource: "api://default"}), true},
+	}
+	for _, c := range handlers {
+		b.Run("valid-repeated/"+c.name, func(b *testing.B) {
+			r := httptest.NewRequest(http.MethodGet, "/api/messages", nil)
+			r.Header.Set("Origin", "http://localhost:8080") // as the front-end sends it
+			if c.auth {
+				r.Header.Set("Authorization", "Bearer "+tok)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				w := httptest.NewRecorder()
+				c.h.ServeHTTP(w, r)
+				if w.Code != http.StatusOK {
+					b.Fatalf("status %d: %s", w.Code, w.Body)
+				}
+			}
+		})
+	}
+}
