@@ -57,10 +57,10 @@ func (s *syncBuffer) String() string {
 
 // startRun runs the program in-process until the test ends, and waits until
 // url answers 200.
-func startRun(t *testing.T, args []string, vars map[string]string, readyURL string) *syncBuffer {
+func startRun(t *testing.T, args []string, vars map[string]string, readyURL string) (stdout, stderr *syncBuffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	stdout, stderr = &syncBuffer{}, &syncBuffer{}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, args, env(vars), stdout, stderr) }()
 	t.Cleanup(func() {
@@ -80,7 +80,7 @@ func startRun(t *testing.T, args []string, vars map[string]string, readyURL stri
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return stdout
+				return stdout, stderr
 			}
 		}
 		select {
@@ -93,6 +93,17 @@ func startRun(t *testing.T, args []string, vars map[string]string, readyURL stri
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// startIssuer runs a development issuer until the test ends.
+func startIssuer(t *testing.T) *devissuer.Server {
+	t.Helper()
+	iss, err := devissuer.StartServer(devissuer.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(iss.Close)
+	return iss
 }
 
 func get(t *testing.T, u, token string) (int, http.Header, string) {
@@ -111,11 +122,7 @@ func get(t *testing.T, u, token string) (int, http.Header, string) {
 }
 
 func TestRunAgainstAnIssuer(t *testing.T) {
-	iss, err := devissuer.StartServer(devissuer.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(iss.Close)
+	iss := startIssuer(t)
 	port := freePort(t)
 	api := "http://127.0.0.1:" + strconv.Itoa(port)
 	startRun(t, nil, map[string]string{
@@ -144,11 +151,7 @@ func TestRunAgainstAnIssuer(t *testing.T) {
 }
 
 func TestRunReadsSamplesConfig(t *testing.T) {
-	iss, err := devissuer.StartServer(devissuer.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(iss.Close)
+	iss := startIssuer(t)
 	port := freePort(t)
 	dir := t.TempDir()
 	file := `{
@@ -220,7 +223,7 @@ func TestDevMode(t *testing.T) {
 	port, webPort := freePort(t), freePort(t)
 	api := "http://localhost:" + strconv.Itoa(port)
 	begin := time.Now()
-	stdout := startRun(t, []string{"--dev", "--port", strconv.Itoa(port), "--frontend-port", strconv.Itoa(webPort)},
+	stdout, _ := startRun(t, []string{"--dev", "--port", strconv.Itoa(port), "--frontend-port", strconv.Itoa(webPort)},
 		map[string]string{"LOG_LEVEL": "error"}, api+"/readyz")
 	front := "http://localhost:" + strconv.Itoa(webPort)
 	if code, _, body := get(t, front+"/", ""); code != 200 || !strings.Contains(body, "<html") {

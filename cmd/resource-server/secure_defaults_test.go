@@ -5,7 +5,6 @@ package main
 // SECURE_ROUTE=false.
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -36,42 +35,6 @@ func TestHTTPServerLimits(t *testing.T) {
 	// far below net/http's 1 MiB default.
 	if s.MaxHeaderBytes < 24<<10 || s.MaxHeaderBytes > 128<<10 {
 		t.Errorf("MaxHeaderBytes %d", s.MaxHeaderBytes)
-	}
-}
-
-// startLogged runs the program until the test ends and returns its stderr
-// (the log), once readyURL answers 200.
-func startLogged(t *testing.T, args []string, vars map[string]string, readyURL string) (stdout, stderr *syncBuffer) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	stdout, stderr = &syncBuffer{}, &syncBuffer{}
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, args, env(vars), stdout, stderr) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			t.Error("run did not stop")
-		}
-	})
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if resp, err := http.Get(readyURL); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return stdout, stderr
-			}
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("run ended: %v\n%s", err, stderr.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not ready\n%s", stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -110,14 +73,10 @@ func assertNotLogged(t *testing.T, log string, tokens, secrets []string) {
 }
 
 func TestNoTokenInLogs(t *testing.T) {
-	iss, err := devissuer.StartServer(devissuer.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(iss.Close)
+	iss := startIssuer(t)
 	port := freePort(t)
 	api := "http://127.0.0.1:" + strconv.Itoa(port)
-	_, logs := startLogged(t, nil, map[string]string{
+	_, logs := startRun(t, nil, map[string]string{
 		"ISSUER": iss.URL, "PORT": strconv.Itoa(port), "HOST": "127.0.0.1",
 		"OKTA_TESTING_DISABLEHTTPSCHECK": "true", "LOG_LEVEL": "debug", "LOG_FORMAT": "json",
 	}, api+"/readyz")
@@ -206,7 +165,7 @@ func TestNoSecretInDevModeLogs(t *testing.T) {
 	port, webPort := freePort(t), freePort(t)
 	api := "http://localhost:" + strconv.Itoa(port)
 	const password = "s3cret-pa55word-for-the-log-test"
-	_, logs := startLogged(t, []string{"--dev", "--port", strconv.Itoa(port), "--frontend-port", strconv.Itoa(webPort)},
+	_, logs := startRun(t, []string{"--dev", "--port", strconv.Itoa(port), "--frontend-port", strconv.Itoa(webPort)},
 		map[string]string{"LOG_LEVEL": "debug", "LOG_FORMAT": "json", "DEV_PASSWORD": password}, api+"/readyz")
 	issuer := api + devissuer.DefaultIssuerPath
 
@@ -243,14 +202,10 @@ func TestNoSecretInDevModeLogs(t *testing.T) {
 }
 
 func TestSecureRouteSwitchedOff(t *testing.T) {
-	iss, err := devissuer.StartServer(devissuer.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(iss.Close)
+	iss := startIssuer(t)
 	port := freePort(t)
 	api := "http://127.0.0.1:" + strconv.Itoa(port)
-	startLogged(t, nil, map[string]string{
+	startRun(t, nil, map[string]string{
 		"ISSUER": iss.URL, "PORT": strconv.Itoa(port), "HOST": "127.0.0.1",
 		"OKTA_TESTING_DISABLEHTTPSCHECK": "true", "LOG_LEVEL": "error", "SECURE_ROUTE": "false",
 	}, api+"/readyz")
