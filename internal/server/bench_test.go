@@ -6,7 +6,6 @@ package server_test
 // around it. scripts/bench-go runs it; nothing here asserts a timing.
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -16,32 +15,6 @@ import (
 	"github.com/resource-server/resource-server/internal/server"
 	"github.com/resource-server/resource-server/verifier"
 )
-
-// ceilingMessages answers as the program's /api/messages does, without
-// authentication: the same JSON and Content-Type.
-func ceilingMessages() http.Handler {
-	type message struct {
-		Date string `json:"date"`
-		Text string `json:"text"`
-	}
-	const isoMillis = "2006-01-02T15:04:05.000Z"
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		t := time.Now().UTC()
-		body, err := json.Marshal(struct {
-			Messages []message `json:"messages"`
-		}{[]message{
-			{Date: t.Format(isoMillis), Text: "I am a robot."},
-			{Date: t.Add(-time.Hour).Format(isoMillis), Text: "Hello, world!"},
-		}})
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(http.StatusOK)
-		w.Write(body)
-	})
-}
 
 // BenchmarkMessagesHandler serves GET /api/messages with a valid, repeated
 // token through the program's handler (variant "ours") and through the
@@ -69,7 +42,7 @@ func BenchmarkMessagesHandler(b *testing.B) {
 		h    http.Handler
 		auth bool
 	}{
-		{"ceiling", ceilingMessages(), false},
+		{"ceiling", server.Messages(time.Now), false},
 		{"ours", server.New(server.Deps{Verifier: v, Logger: quiet, Resource: "api://default"}), true},
 	}
 	for _, c := range handlers {

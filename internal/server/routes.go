@@ -19,7 +19,7 @@ func routes(d Deps) http.Handler {
 	})
 
 	mux.Handle("GET /{$}", handleWelcome())
-	mux.Handle("GET /api/messages", auth(handleMessages(d.Now)))
+	mux.Handle("GET /api/messages", auth(Messages(d.Now)))
 	if d.SecureRoute {
 		mux.Handle("GET /secure", auth(handleSecure()))
 	}

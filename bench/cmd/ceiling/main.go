@@ -1,13 +1,11 @@
 // Command ceiling is the load benchmark's ceiling: a net/http server that
-// answers GET /api/messages with the same JSON as the resource server (two
-// messages, dates as JavaScript's toISOString writes them, the same
-// Content-Type) and checks nothing. No resource server can beat it on the
-// same machine. It listens on 127.0.0.1 (-port 0: a free port), prints
+// answers GET /api/messages with the resource server's own messages handler
+// (internal/server.Messages) and checks nothing. No resource server can beat
+// it on the same machine. It listens on 127.0.0.1 (-port 0: a free port), prints
 // "READY <port>", and stops on SIGTERM/SIGINT or when standard input closes.
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,31 +16,8 @@ import (
 	"time"
 
 	"github.com/resource-server/resource-server/bench/internal/lifecycle"
+	"github.com/resource-server/resource-server/internal/server"
 )
-
-type message struct {
-	Date string `json:"date"`
-	Text string `json:"text"`
-}
-
-const isoMillis = "2006-01-02T15:04:05.000Z"
-
-func messages(w http.ResponseWriter, r *http.Request) {
-	t := time.Now().UTC()
-	body, err := json.Marshal(struct {
-		Messages []message `json:"messages"`
-	}{[]message{
-		{Date: t.Format(isoMillis), Text: "I am a robot."},
-		{Date: t.Add(-time.Hour).Format(isoMillis), Text: "Hello, world!"},
-	}})
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(http.StatusOK)
-	w.Write(body)
-}
 
 func main() {
 	port := flag.Int("port", 0, "TCP port on 127.0.0.1; 0 picks a free one")
@@ -53,7 +28,7 @@ func main() {
 		os.Exit(1)
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/messages", messages)
+	mux.Handle("GET /api/messages", server.Messages(time.Now))
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ready\n") })
 	// The same limits as the resource server's http.Server.
 	srv := &http.Server{
