@@ -27,6 +27,9 @@ const (
 	// DefaultMinRefetchInterval is the least time between two fetches caused
 	// by unknown "kid"s, so that forged kids cannot make us hammer the issuer.
 	DefaultMinRefetchInterval = 5 * time.Second
+	// DefaultMaxKeyAge is how long keys are used after the last fetch that
+	// confirmed them, when the issuer stops answering.
+	DefaultMaxKeyAge = 24 * time.Hour
 	// MaxKeySetBytes caps a discovery document or JWKS response body.
 	MaxKeySetBytes = 1 << 20
 )
@@ -58,6 +61,14 @@ type Config struct {
 	// []string or []any.
 	AssertClaims map[string]any
 
+	// RequireAccessTokenType refuses access tokens whose header lacks
+	// "typ": "at+jwt" (RFC 9068 section 4), so that no other JWT signed by
+	// the issuer's keys (an ID token, a logout token) can pass for one.
+	// Off by default because Okta's access tokens carry no "typ"; without it,
+	// "at+jwt", "JWT" or no "typ" are accepted and ID tokens are told apart by
+	// their audience.
+	RequireAccessTokenType bool
+
 	// Algorithms is the allow-list of JWS algorithms. Default: RS256 only.
 	// Supported: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384,
 	// ES512, EdDSA. The key named by "kid" must be of the matching type.
@@ -83,6 +94,16 @@ type Config struct {
 	// MinRefetchInterval: least time between refetches caused by an unknown
 	// "kid". Default DefaultMinRefetchInterval.
 	MinRefetchInterval time.Duration
+	// MaxKeyAge bounds how stale the keys may grow while the issuer does not
+	// answer. Keys are kept when a fetch fails, so that an issuer outage is
+	// not an API outage; but a key the issuer withdrew (say, because it
+	// leaked) must not verify tokens forever because we cannot hear about
+	// it. Keys that no successful fetch has confirmed for MaxKeyAge are no
+	// longer used: verifications fail with ErrKeysUnavailable (the bearer
+	// middleware answers 503) and Ready reports false until the issuer
+	// answers again. Default DefaultMaxKeyAge; NoMaxKeyAge keeps keys for
+	// ever. Must exceed RefreshInterval.
+	MaxKeyAge time.Duration
 
 	// MaxTokenBytes caps the token's length. Default DefaultMaxTokenBytes.
 	MaxTokenBytes int
@@ -115,6 +136,10 @@ type Config struct {
 // NoLeeway, as Config.Leeway, asks for no clock skew tolerance at all (a zero
 // Leeway means DefaultLeeway).
 const NoLeeway time.Duration = -1
+
+// NoMaxKeyAge, as Config.MaxKeyAge, keeps the last keys fetched for as long
+// as the issuer does not answer (a zero MaxKeyAge means DefaultMaxKeyAge).
+const NoMaxKeyAge time.Duration = -1
 
 var supportedAlgorithms = map[string]bool{
 	"RS256": true, "RS384": true, "RS512": true,
@@ -179,6 +204,16 @@ func checkConfig(c Config) (Config, error) {
 	}
 	if c.MinRefetchInterval <= 0 {
 		c.MinRefetchInterval = DefaultMinRefetchInterval
+	}
+	switch {
+	case c.MaxKeyAge == 0:
+		c.MaxKeyAge = DefaultMaxKeyAge
+	case c.MaxKeyAge < 0:
+		c.MaxKeyAge = 0 // no bound
+	}
+	if c.MaxKeyAge > 0 && c.MaxKeyAge <= c.RefreshInterval {
+		return c, &ConfigError{Field: "MaxKeyAge", Value: c.MaxKeyAge.String(),
+			Fix: fmt.Sprintf("make it longer than RefreshInterval (%s), or the keys expire before they are refreshed; NoMaxKeyAge removes the bound", c.RefreshInterval)}
 	}
 	if c.CacheMaxEntries <= 0 {
 		c.CacheMaxEntries = DefaultCacheMaxEntries

@@ -6,12 +6,14 @@
 //     (/.well-known/openid-configuration, then RFC 8414 metadata), whose
 //     "issuer" must equal ours, or from a configured JWKS URL; cached and
 //     shared; refreshed in the background; refetched once, single-flight and
-//     rate-limited, when a token names an unknown key; kept when the issuer
-//     is unreachable;
+//     rate-limited, when a token names an unknown key; kept while the issuer
+//     is unreachable, for at most MaxKeyAge (24 h by default);
 //   - the token is checked strictly before any costly work: a size cap,
 //     three canonical base64url segments, JSON without duplicate or
 //     case-variant members, an allow-listed asymmetric algorithm (RS256 by
-//     default) that fits the key's type, no "crit", "b64" or nested tokens;
+//     default) that fits the key's type, no "crit", "b64" or nested tokens,
+//     a "typ" that fits the kind of token (RequireAccessTokenType insists
+//     on RFC 9068's "at+jwt");
 //     "jwk", "jku", "x5u" and "x5c" headers are never used;
 //   - "iss" exact, "aud" holding an expected audience (string or array),
 //     "exp" required, "nbf" and "iat" with a small leeway, "cid" or

@@ -51,3 +51,28 @@ func ExampleNew() {
 	}
 	// Output: Issuer
 }
+
+// A stricter configuration than the default: RFC 9068 typing required, and
+// the issuer's keys used for at most six hours after it last answered.
+func ExampleConfig_strict() {
+	issuer, _ := devissuer.StartServer(devissuer.Options{Logger: quiet})
+	defer issuer.Close()
+
+	v, _ := verifier.New(verifier.Config{
+		Issuer:                 issuer.URL,
+		Audiences:              []string{"api://default"},
+		RequireAccessTokenType: true,
+		MaxKeyAge:              6 * time.Hour,
+		InsecureAllowHTTP:      true, // the development issuer speaks plain http on loopback
+	})
+	typed, _ := issuer.Issuer.MintAccessToken(nil) // "typ": "at+jwt"
+	_, err := v.VerifyAccessToken(context.Background(), typed)
+	fmt.Println(err)
+
+	untyped, _ := issuer.Issuer.Sign(map[string]any{"typ": "JWT"}, issuer.Issuer.AccessTokenClaims())
+	_, err = v.VerifyAccessToken(context.Background(), untyped)
+	fmt.Println(errors.Is(err, verifier.ErrUnsupportedHeader))
+	// Output:
+	// <nil>
+	// true
+}

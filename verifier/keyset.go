@@ -61,6 +61,10 @@ type keySet struct {
 	// token cache drops what they verified).
 	onRemoved func([]*publicKey)
 
+	// staleWarned is the snapshot whose staleness was last logged, so that
+	// an outage longer than MaxKeyAge is logged once, not per request.
+	staleWarned atomic.Pointer[keySnapshot]
+
 	mu          sync.Mutex
 	inflight    *fetchCall
 	lastAttempt time.Time // start of the last fetch, successful or not
@@ -93,12 +97,21 @@ func sameHostRedirects(req *http.Request, via []*http.Request) error {
 	return nil
 }
 
-func (k *keySet) loaded() bool { return k.current.Load() != nil }
+// usable reports whether keys are held and not older than MaxKeyAge.
+func (k *keySet) usable() bool {
+	return k.fresh(k.current.Load(), k.cfg.Now().UnixNano())
+}
 
-// holds reports whether key is still in the issuer's key set.
-func (k *keySet) holds(key *publicKey) bool {
+// fresh reports whether snap may still be used at now (Unix nanoseconds).
+func (k *keySet) fresh(snap *keySnapshot, now int64) bool {
+	return snap != nil && (k.cfg.MaxKeyAge <= 0 || now-snap.fetched.UnixNano() < int64(k.cfg.MaxKeyAge))
+}
+
+// holds reports whether key is still in the issuer's key set, and that set
+// is fresh enough to use at now (Unix nanoseconds).
+func (k *keySet) holds(key *publicKey, now int64) bool {
 	snap := k.current.Load()
-	if snap == nil {
+	if !k.fresh(snap, now) {
 		return false
 	}
 	for _, p := range snap.byKID[key.kid] {
@@ -118,12 +131,25 @@ func (k *keySet) refresh(ctx context.Context) error {
 // lookup returns the keys that may have signed a token with this kid and alg.
 func (k *keySet) lookup(ctx context.Context, kid string) ([]*publicKey, error) {
 	snap := k.current.Load()
-	if snap == nil {
+	now := k.cfg.Now()
+	switch {
+	case snap == nil:
 		var err error
 		if snap, err = k.fetch(ctx, fetchNoKeys); err != nil {
 			return nil, &ValidationError{Kind: ErrKeysUnavailable, Err: err}
 		}
-	} else if k.cfg.Now().Sub(snap.fetched) > k.cfg.RefreshInterval {
+	case !k.fresh(snap, now.UnixNano()):
+		// Too stale to trust: fetch in the foreground, and refuse rather
+		// than verify with keys the issuer may have withdrawn since.
+		k.warnStale(snap, now)
+		fresh, err := k.fetch(ctx, fetchNoKeys)
+		if err != nil {
+			return nil, &ValidationError{Kind: ErrKeysUnavailable, Err: err,
+				Detail: fmt.Sprintf("the keys were last fetched %s ago, longer than MaxKeyAge (%s), and the issuer does not answer",
+					now.Sub(snap.fetched).Round(time.Second), k.cfg.MaxKeyAge)}
+		}
+		snap = fresh
+	case now.Sub(snap.fetched) > k.cfg.RefreshInterval:
 		k.refreshInBackground()
 	}
 	if keys := snap.find(kid); len(keys) > 0 {
@@ -155,6 +181,23 @@ func (k *keySet) lookup(ctx context.Context, kid string) ([]*publicKey, error) {
 		detail += "; refetch failed: " + err.Error()
 	}
 	return nil, &ValidationError{Kind: ErrUnknownKey, Claim: "kid", Found: brief(kid), Detail: detail}
+}
+
+func (k *keySet) warnStale(snap *keySnapshot, now time.Time) {
+	if k.staleWarned.Swap(snap) != snap {
+		k.log.Error("verifier: the issuer's keys are older than MaxKeyAge; refusing tokens until the issuer answers",
+			"issuer", k.cfg.Issuer, "fetched_ago", now.Sub(snap.fetched).Round(time.Second).String(),
+			"max_key_age", k.cfg.MaxKeyAge.String(), "last_error", k.lastError())
+	}
+}
+
+func (k *keySet) lastError() string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.lastErr == nil {
+		return ""
+	}
+	return k.lastErr.Error()
 }
 
 func (s *keySnapshot) find(kid string) []*publicKey {
@@ -497,7 +540,22 @@ func parseKey(raw json.RawMessage) (*publicKey, error) {
 	default:
 		return nil, fmt.Errorf("kid %q: %T is not an asymmetric signing key", jwk.KeyID, jwk.Key)
 	}
+	// A key whose "alg" no supported algorithm matches ("HS256" on an RSA
+	// key, "ES384" on a P-256 key) could never verify a token: drop it here,
+	// with the reason, rather than keep a key that only wastes lookups.
+	if key.alg != "" && !key.fitsAnyAlgorithm() {
+		return nil, fmt.Errorf("kid %q: alg %q does not fit a %s key", jwk.KeyID, key.alg, keyTypeName(jwk.Key))
+	}
 	return key, nil
+}
+
+func (p *publicKey) fitsAnyAlgorithm() bool {
+	for alg := range supportedAlgorithms {
+		if p.fitsAlgorithm(alg) {
+			return true
+		}
+	}
+	return false
 }
 
 // fitsAlgorithm reports whether key may verify alg: the key type decides the
@@ -523,4 +581,17 @@ func (p *publicKey) fitsAlgorithm(alg string) bool {
 		return alg == "EdDSA"
 	}
 	return false
+}
+
+// keyTypeName names a public key the way a JWKS author knows it.
+func keyTypeName(key any) string {
+	switch pub := key.(type) {
+	case *rsa.PublicKey:
+		return "RSA"
+	case *ecdsa.PublicKey:
+		return "EC " + pub.Curve.Params().Name
+	case ed25519.PublicKey:
+		return "Ed25519"
+	}
+	return fmt.Sprintf("%T", key)
 }

@@ -61,7 +61,8 @@ func (v *Verifier) VerifyAccessToken(ctx context.Context, token string, audience
 	// Hashing for the cache lookup comes after the cheapest refusals, so
 	// that an oversized or shapeless token costs nothing to refuse.
 	if v.cache != nil && len(token) <= v.cfg.MaxTokenBytes && strings.Count(token, ".") == 2 {
-		if e := v.cache.get(token, v.cfg.Now().UnixNano()); e != nil && v.keys.holds(e.key) {
+		now := v.cfg.Now().UnixNano()
+		if e := v.cache.get(token, now); e != nil && v.keys.holds(e.key, now) {
 			t := *e.token // the caller's own copy, with the raw text it presented
 			t.raw = token
 			return finishAccessToken(&t, audiences, e.err)
@@ -229,12 +230,15 @@ func (v *Verifier) checkHeader(raw []byte, kind tokenKind) (Header, error) {
 			return Header{}, &ValidationError{Kind: ErrUnsupportedHeader, Claim: "cty", Found: brief(string(r)), Detail: "nested tokens are not accepted"}
 		}
 	}
-	if !typeFits(h.Type, kind) {
+	if !typeFits(h.Type, kind, v.cfg.RequireAccessTokenType) {
 		want := `"at+jwt" or "JWT"`
-		if kind == idToken {
+		switch {
+		case kind == idToken:
 			want = `"JWT"`
+		case v.cfg.RequireAccessTokenType:
+			want = `"at+jwt" (RequireAccessTokenType)`
 		}
-		return Header{}, &ValidationError{Kind: ErrUnsupportedHeader, Claim: "typ", Found: brief(h.Type), Expected: want}
+		return Header{}, &ValidationError{Kind: ErrUnsupportedHeader, Claim: "typ", Found: quoted(h.Type), Expected: want}
 	}
 	if len(h.KeyID) > 1024 {
 		return Header{}, malformed("the header member \"kid\" is longer than 1024 bytes")
@@ -244,9 +248,13 @@ func (v *Verifier) checkHeader(raw []byte, kind tokenKind) (Header, error) {
 
 // typeFits applies explicit typing (RFC 8725 §3.11): an access token may say
 // "at+jwt" (RFC 9068) or the generic "JWT"; an ID token must not claim to be
-// an access token. Okta's tokens carry no "typ" at all.
-func typeFits(typ string, kind tokenKind) bool {
+// an access token. Okta's tokens carry no "typ" at all, so only strict mode
+// (requireAT) insists on "at+jwt" for access tokens.
+func typeFits(typ string, kind tokenKind, requireAT bool) bool {
 	t := strings.ToLower(strings.TrimPrefix(strings.ToLower(typ), "application/"))
+	if kind == accessToken && requireAT {
+		return t == "at+jwt"
+	}
 	switch t {
 	case "", "jwt":
 		return true
@@ -304,5 +312,6 @@ func (v *Verifier) Refresh(ctx context.Context) error {
 	return v.keys.refresh(ctx)
 }
 
-// Ready reports whether the verifier holds the issuer's keys.
-func (v *Verifier) Ready() bool { return v.keys.loaded() }
+// Ready reports whether the verifier holds the issuer's keys, fetched
+// within MaxKeyAge.
+func (v *Verifier) Ready() bool { return v.keys.usable() }

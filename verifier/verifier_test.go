@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/resource-server/resource-server/devissuer"
+	"github.com/resource-server/resource-server/internal/logtest"
 	"github.com/resource-server/resource-server/verifier"
 )
 
@@ -110,6 +111,7 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		{"alg none", verifier.Config{Issuer: "https://dev-1.okta.com/oauth2/default", Algorithms: []string{"none"}}, "Algorithms", "asymmetric"},
 		{"empty audience", verifier.Config{Issuer: "https://dev-1.okta.com/oauth2/default", Audiences: []string{""}}, "Audiences", "empty audience"},
 		{"http jwks", verifier.Config{Issuer: "https://dev-1.okta.com/oauth2/default", JWKSURL: "http://dev-1.okta.com/keys"}, "JWKSURL", "use https"},
+		{"max key age under refresh", verifier.Config{Issuer: "https://dev-1.okta.com/oauth2/default", MaxKeyAge: time.Minute}, "MaxKeyAge", "longer than RefreshInterval (15m0s)"},
 		{"assertion type", verifier.Config{Issuer: "https://dev-1.okta.com/oauth2/default", AssertClaims: map[string]any{"groups": []string{"a"}}}, "AssertClaims", "groups.includes"},
 	}
 	for _, tt := range tests {
@@ -146,6 +148,7 @@ func TestVerifyAccessToken(t *testing.T) {
 	valid := mint(t, srv, nil)
 	parts := strings.Split(valid, ".")
 	allAlgs := func(c *verifier.Config) { c.Algorithms = []string{"RS256", "PS256", "ES256", "EdDSA"} }
+	strictTyp := func(c *verifier.Config) { c.RequireAccessTokenType = true }
 
 	tests := []struct {
 		name    string
@@ -211,6 +214,10 @@ func TestVerifyAccessToken(t *testing.T) {
 		{name: "typ JWT", token: sign(t, srv, map[string]any{"typ": "JWT"}, claimsWith(srv, nil))},
 		{name: "typ absent", token: sign(t, srv, map[string]any{"typ": nil}, claimsWith(srv, nil))},
 		{name: "typ application/at+jwt", token: sign(t, srv, map[string]any{"typ": "application/at+jwt"}, claimsWith(srv, nil))},
+		{name: "strict typing: at+jwt", edit: strictTyp, token: mint(t, srv, nil)},
+		{name: "strict typing: application/AT+JWT", edit: strictTyp, token: sign(t, srv, map[string]any{"typ": "application/AT+JWT"}, claimsWith(srv, nil))},
+		{name: "strict typing: JWT", edit: strictTyp, token: sign(t, srv, map[string]any{"typ": "JWT"}, claimsWith(srv, nil)), want: verifier.ErrUnsupportedHeader, message: `expected "at+jwt" (RequireAccessTokenType)`},
+		{name: "strict typing: typ absent", edit: strictTyp, token: sign(t, srv, map[string]any{"typ": nil}, claimsWith(srv, nil)), want: verifier.ErrUnsupportedHeader, message: `"typ" is absent`},
 		{name: "typ dpop+jwt", token: sign(t, srv, map[string]any{"typ": "dpop+jwt"}, claimsWith(srv, nil)), want: verifier.ErrUnsupportedHeader, message: `"typ"`},
 		{name: "empty", token: "", want: verifier.ErrMalformed, message: "empty"},
 		{name: "not a JWT", token: "not-a-jwt", want: verifier.ErrMalformed, message: "3 dot-separated segments"},
@@ -485,15 +492,119 @@ func TestBackgroundRefreshAndStaleKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, func() bool { return srv.Issuer.Requests("/v1/keys") == 2 })
-	// The issuer goes away: the keys held keep working.
+	// The issuer goes away: the keys held keep working, within MaxKeyAge.
 	srv.Close()
-	clock.Add(int64(24 * time.Hour))
+	clock.Add(int64(verifier.DefaultMaxKeyAge - time.Minute))
 	tok2 := mint(t, srv, map[string]any{"iat": now().Unix(), "exp": now().Add(time.Hour).Unix()})
 	for i := 0; i < 3; i++ {
 		if _, err := v.VerifyAccessToken(ctx, tok2); err != nil {
 			t.Fatalf("issuer down, cached key: %v", err)
 		}
 	}
+}
+
+// flappingIssuer is a development issuer behind a switch: while down, every
+// request to it fails with 503.
+type flappingIssuer struct {
+	*devissuer.Issuer
+	down atomic.Bool
+}
+
+func startFlappingIssuer(t *testing.T, now func() time.Time) *flappingIssuer {
+	t.Helper()
+	f := &flappingIssuer{}
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f.down.Load() {
+			http.Error(w, "down for the test", http.StatusServiceUnavailable)
+			return
+		}
+		f.Handler().ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+	iss, err := devissuer.New(devissuer.Options{Issuer: ts.URL + devissuer.DefaultIssuerPath, Now: now, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Issuer = iss
+	return f
+}
+
+func TestMaxKeyAge(t *testing.T) {
+	var clock atomic.Int64
+	clock.Store(time.Now().UnixNano())
+	now := func() time.Time { return time.Unix(0, clock.Load()) }
+	ctx := context.Background()
+
+	t.Run("keys too stale to trust are not used, cached tokens included", func(t *testing.T) {
+		iss := startFlappingIssuer(t, now)
+		var logs logtest.Buffer
+		v, err := verifier.New(verifier.Config{
+			Issuer: iss.URL(), Audiences: []string{"api://default"}, InsecureAllowHTTP: true,
+			MaxKeyAge: 2 * time.Hour, RefreshInterval: time.Hour, Now: now,
+			Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, err := iss.MintAccessToken(map[string]any{"exp": now().Add(10 * time.Hour).Unix()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v.VerifyAccessToken(ctx, tok); err != nil || !v.Ready() {
+			t.Fatalf("issuer up: %v (ready %v)", err, v.Ready())
+		}
+		iss.down.Store(true)
+		clock.Add(int64(2*time.Hour - time.Second))
+		if _, err := v.VerifyAccessToken(ctx, tok); err != nil || !v.Ready() {
+			t.Fatalf("issuer down, keys just within MaxKeyAge: %v (ready %v)", err, v.Ready())
+		}
+		clock.Add(int64(2 * time.Second))
+		for i := 0; i < 3; i++ {
+			_, err = v.VerifyAccessToken(ctx, tok)
+			if !errors.Is(err, verifier.ErrKeysUnavailable) {
+				t.Fatalf("keys past MaxKeyAge, attempt %d: got %v, want ErrKeysUnavailable", i, err)
+			}
+		}
+		if !strings.Contains(err.Error(), "longer than MaxKeyAge (2h0m0s)") || strings.Contains(err.Error(), tok) {
+			t.Errorf("error does not say why (or shows the token): %v", err)
+		}
+		if v.Ready() {
+			t.Error("Ready with keys past MaxKeyAge")
+		}
+		if n := strings.Count(logs.String(), "older than MaxKeyAge"); n != 1 {
+			t.Errorf("staleness logged %d times, want once:\n%s", n, logs.String())
+		}
+		// The issuer answers again: the next attempt after the minimum
+		// interval fetches, and the same token is accepted.
+		iss.down.Store(false)
+		clock.Add(int64(verifier.DefaultMinRefetchInterval))
+		if _, err := v.VerifyAccessToken(ctx, tok); err != nil || !v.Ready() {
+			t.Fatalf("issuer back: %v (ready %v)", err, v.Ready())
+		}
+	})
+
+	t.Run("NoMaxKeyAge keeps keys for ever", func(t *testing.T) {
+		iss := startFlappingIssuer(t, now)
+		v, err := verifier.New(verifier.Config{
+			Issuer: iss.URL(), Audiences: []string{"api://default"}, InsecureAllowHTTP: true,
+			MaxKeyAge: verifier.NoMaxKeyAge, Now: now, Logger: quiet, DisableCache: true,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := v.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		iss.down.Store(true)
+		clock.Add(int64(1000 * time.Hour))
+		tok, err := iss.MintAccessToken(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v.VerifyAccessToken(ctx, tok); err != nil || !v.Ready() {
+			t.Fatalf("NoMaxKeyAge, issuer down 1000h: %v (ready %v)", err, v.Ready())
+		}
+	})
 }
 
 func waitFor(t *testing.T, cond func() bool) {

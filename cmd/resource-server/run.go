@@ -45,7 +45,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Audiences:         []string{cfg.Audience},
 		JWKSURL:           cfg.JWKSURL,
 		InsecureAllowHTTP: cfg.DisableHTTPSCheck,
+		MaxKeyAge:         keysMaxAge(cfg.KeysMaxAge),
 		Logger:            log,
+
+		RequireAccessTokenType: cfg.RequireATJWT,
 	})
 	if err != nil {
 		return err
@@ -189,8 +192,11 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 		InsecureAllowHTTP: true,
 		// Issuer and verifier share this process's clock: no skew to absorb,
 		// and an expired token is refused the moment it expires.
-		Leeway: verifier.NoLeeway,
-		Logger: log,
+		Leeway:    verifier.NoLeeway,
+		MaxKeyAge: keysMaxAge(cfg.KeysMaxAge),
+		Logger:    log,
+
+		RequireAccessTokenType: cfg.RequireATJWT,
 	})
 	if err != nil {
 		apiLn.Close()
@@ -230,4 +236,13 @@ Rotate the signing key:  curl -X POST %s/v1/rotate
 Stop with Ctrl-C.
 
 `, webURL, user, password, apiURL, issuerURL, clientID, secret, issuerURL, apiURL, issuerURL)
+}
+
+// keysMaxAge maps the program's KEYS_MAX_AGE, where 0 means no bound, to the
+// verifier's MaxKeyAge, where 0 means the default.
+func keysMaxAge(d time.Duration) time.Duration {
+	if d == 0 {
+		return verifier.NoMaxKeyAge
+	}
+	return d
 }

@@ -15,11 +15,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/resource-server/resource-server/devissuer"
+	"github.com/resource-server/resource-server/internal/logtest"
 )
 
 // freePort returns a loopback port that was free a moment ago.
@@ -37,30 +37,12 @@ func env(vars map[string]string) func(string) string {
 	return func(k string) string { return vars[k] }
 }
 
-// syncBuffer is a bytes.Buffer safe to read while run writes to it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // startRun runs the program in-process until the test ends, and waits until
 // url answers 200.
-func startRun(t *testing.T, args []string, vars map[string]string, readyURL string) (stdout, stderr *syncBuffer) {
+func startRun(t *testing.T, args []string, vars map[string]string, readyURL string) (stdout, stderr *logtest.Buffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	stdout, stderr = &syncBuffer{}, &syncBuffer{}
+	stdout, stderr = &logtest.Buffer{}, &logtest.Buffer{}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, args, env(vars), stdout, stderr) }()
 	t.Cleanup(func() {
@@ -147,6 +129,31 @@ func TestRunAgainstAnIssuer(t *testing.T) {
 	tok, _ = iss.Issuer.MintAccessToken(nil)
 	if code, _, body := get(t, api+"/api/messages", tok); code != 200 {
 		t.Errorf("token of the rotated key: %d %s", code, body)
+	}
+}
+
+// TestRunVerifierSettings: the settings that reach the verifier alone
+// (REQUIRE_AT_JWT, KEYS_MAX_AGE) change what the program decides.
+func TestRunVerifierSettings(t *testing.T) {
+	iss := startIssuer(t)
+	port := freePort(t)
+	api := "http://127.0.0.1:" + strconv.Itoa(port)
+	startRun(t, nil, map[string]string{
+		"ISSUER": iss.URL, "PORT": strconv.Itoa(port), "HOST": "127.0.0.1",
+		"OKTA_TESTING_DISABLEHTTPSCHECK": "true", "LOG_LEVEL": "error",
+		"REQUIRE_AT_JWT": "true", "KEYS_MAX_AGE": "0",
+	}, api+"/readyz")
+	typed, _ := iss.Issuer.MintAccessToken(nil)
+	if code, _, body := get(t, api+"/api/messages", typed); code != 200 {
+		t.Errorf("typ at+jwt: %d %s", code, body)
+	}
+	plain, err := iss.Issuer.Sign(map[string]any{"typ": "JWT"}, iss.Issuer.AccessTokenClaims())
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, h, _ := get(t, api+"/api/messages", plain)
+	if challenge := h.Get("WWW-Authenticate"); code != 401 || !strings.Contains(challenge, `error="invalid_token"`) || !strings.Contains(challenge, "at+jwt") {
+		t.Errorf("typ JWT with REQUIRE_AT_JWT: %d %q", code, challenge)
 	}
 }
 

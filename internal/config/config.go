@@ -57,6 +57,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/resource-server/resource-server/verifier"
 )
 
 // DefaultFile is the name of the configuration file looked for in the
@@ -94,6 +96,15 @@ type Config struct {
 	// JWKSURL, when set, is where the issuer's keys are fetched, instead of
 	// the URL its discovery document names. Flag --jwks-url, env JWKS_URL.
 	JWKSURL string
+	// KeysMaxAge is how long the issuer's keys are still used after the
+	// last successful fetch, while the issuer does not answer; past it,
+	// requests get 503 until it answers again. 0 means no bound. Default
+	// 24h. Flag --keys-max-age, env KEYS_MAX_AGE.
+	KeysMaxAge time.Duration
+	// RequireATJWT refuses access tokens whose header does not say
+	// "typ": "at+jwt" (RFC 9068). Default false: Okta's tokens carry no
+	// "typ". Flag --require-at-jwt, env REQUIRE_AT_JWT.
+	RequireATJWT bool
 	// CORSAllowedOrigins are the origins browsers may call the API from;
 	// "*" means any. Default ["*"]. Flag --cors-origins, env
 	// CORS_ALLOWED_ORIGINS, comma-separated.
@@ -148,6 +159,7 @@ func Default() Config {
 		LogLevel:           "info",
 		LogFormat:          "text",
 		ShutdownTimeout:    10 * time.Second,
+		KeysMaxAge:         verifier.DefaultMaxKeyAge,
 		ConfigFile:         DefaultFile,
 	}
 }
@@ -274,6 +286,12 @@ var settings = []*setting{
 	{flag: "jwks-url", env: "JWKS_URL", meta: "URL",
 		usage: "fetch the issuer's keys from this URL instead of the one its discovery document names",
 		ptr:   func(c *Config) any { return &c.JWKSURL }},
+	{flag: "keys-max-age", env: "KEYS_MAX_AGE", meta: "DURATION", def: "24h", kind: kindDuration,
+		usage: "while the issuer does not answer, keep using its last keys this long after the last successful fetch, then answer 503 until it does; 0 for no bound",
+		ptr:   func(c *Config) any { return &c.KeysMaxAge }},
+	{flag: "require-at-jwt", env: "REQUIRE_AT_JWT", meta: "BOOL", def: "false", kind: kindBool,
+		usage: "refuse access tokens whose header lacks \"typ\": \"at+jwt\" (RFC 9068); Okta's tokens carry no typ",
+		ptr:   func(c *Config) any { return &c.RequireATJWT }},
 	{flag: "cors-origins", env: "CORS_ALLOWED_ORIGINS", meta: "ORIGINS", def: "*", kind: kindList,
 		usage: "comma-separated origins browsers may call the API from, e.g. https://app.example.com,http://localhost:8080; * for any",
 		ptr:   func(c *Config) any { return &c.CORSAllowedOrigins }},
@@ -655,6 +673,10 @@ func (c Config) Validate() error {
 	}
 	if c.DevTokenLifetime < 0 {
 		bad("DEV_TOKEN_LIFETIME", c.DevTokenLifetime.String(), "is negative", "set "+places("DEV_TOKEN_LIFETIME")+" to a positive duration, e.g. 5m, or leave it unset for the dev server's default")
+	}
+	if c.KeysMaxAge < 0 || (c.KeysMaxAge > 0 && c.KeysMaxAge <= verifier.DefaultRefreshInterval) {
+		bad("KEYS_MAX_AGE", c.KeysMaxAge.String(), "must be 0 (no bound) or longer than the "+verifier.DefaultRefreshInterval.String()+" key refresh interval",
+			"set "+places("KEYS_MAX_AGE")+" to a duration such as 24h or 168h, or 0 to keep the keys for as long as the issuer is down")
 	}
 	if c.ShutdownTimeout <= 0 {
 		bad("SHUTDOWN_TIMEOUT", c.ShutdownTimeout.String(), "is not positive", "set "+places("SHUTDOWN_TIMEOUT")+" to a positive duration, e.g. 10s")

@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/resource-server/resource-server/devissuer"
+	"github.com/resource-server/resource-server/internal/logtest"
 	"github.com/resource-server/resource-server/internal/server"
 	"github.com/resource-server/resource-server/verifier"
 )
@@ -443,9 +444,9 @@ func TestAttackUnfitKeysInJWKS(t *testing.T) {
 	}))
 	defer srv.Close()
 	issuer = srv.URL
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	v, err := verifier.New(verifier.Config{Issuer: issuer, Audiences: []string{"api://default"}, InsecureAllowHTTP: true,
-		Algorithms: []string{"RS256", "ES256"}, Logger: slogTo(logs), MinRefetchInterval: time.Hour})
+		Algorithms: []string{"RS256", "ES256"}, Logger: logtest.TextLogger(logs), MinRefetchInterval: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/resource-server/resource-server/devissuer"
+	"github.com/resource-server/resource-server/internal/logtest"
 	"github.com/resource-server/resource-server/internal/server"
 	"github.com/resource-server/resource-server/verifier"
 )
@@ -187,7 +188,7 @@ type faultBed struct {
 	v      *verifier.Verifier
 	api    string
 	client *http.Client
-	logs   *syncBuffer
+	logs   *logtest.Buffer
 	cfg    verifier.Config
 }
 
@@ -202,7 +203,7 @@ const (
 func startFaultBed(t *testing.T, edit func(*verifier.Config)) *faultBed {
 	t.Helper()
 	f := startFaultyIssuer(t)
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	tr := &http.Transport{MaxIdleConnsPerHost: 8}
 	t.Cleanup(tr.CloseIdleConnections)
 	cfg := verifier.Config{

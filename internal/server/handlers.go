@@ -85,7 +85,7 @@ func handleHealth() http.Handler {
 func handleReady(v Verifier) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !v.Ready() {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": "the issuer's keys have not been fetched yet"})
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": "the issuer's keys are not held: not fetched yet, or older than the maximum key age while the issuer does not answer"})
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})

@@ -1,11 +1,10 @@
 package server_test
 
 // Helpers shared by the attack, fault and soak tests: an attacker's server
-// that counts every hit, a signer for keys the test holds itself, a
-// concurrency-safe log buffer, and challenge parsing.
+// that counts every hit, a signer for keys the test holds itself, and
+// challenge parsing.
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -16,14 +15,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -129,29 +126,6 @@ func segment(t testing.TB, v any) string {
 		t.Fatal(err)
 	}
 	return b64.EncodeToString(j)
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writers (loggers).
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// slogTo returns a text logger at debug level writing to w.
-func slogTo(w io.Writer) *slog.Logger {
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
 // newClient returns a client with its own transport, closed when the test

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/resource-server/resource-server/internal/logtest"
 )
 
 const (
@@ -108,24 +109,6 @@ type app struct {
 // ends.
 func (a *app) Kill() { a.kill() }
 
-// syncBuffer collects a process's output while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // startApp starts `resource-server --dev --port P --frontend-port Q` plus
 // extra arguments on two free ports, waits until both listeners answer, and
 // stops the process (SIGINT, then SIGKILL) when the test ends. The program's
@@ -145,7 +128,7 @@ func startApp(t *testing.T, extra ...string) *app {
 	args := append([]string{"--dev", "--port", strconv.Itoa(port), "--frontend-port", strconv.Itoa(frontPort)}, extra...)
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "NO_COLOR=1")
-	out := &syncBuffer{}
+	out := &logtest.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting %s: %v", bin, err)
