@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -88,6 +89,23 @@ func startIssuer(t *testing.T) *devissuer.Server {
 	return iss
 }
 
+// runAgainstIssuer starts a development issuer and the program configured
+// for it on a free loopback port (LOG_LEVEL error unless vars say otherwise;
+// vars add to or override the settings), and waits until it is ready.
+func runAgainstIssuer(t *testing.T, vars map[string]string) (iss *devissuer.Server, api string, stderr *logtest.Buffer) {
+	t.Helper()
+	iss = startIssuer(t)
+	port := freePort(t)
+	api = "http://127.0.0.1:" + strconv.Itoa(port)
+	env := map[string]string{
+		"ISSUER": iss.URL, "PORT": strconv.Itoa(port), "HOST": "127.0.0.1",
+		"OKTA_TESTING_DISABLEHTTPSCHECK": "true", "LOG_LEVEL": "error",
+	}
+	maps.Copy(env, vars)
+	_, stderr = startRun(t, nil, env, api+"/readyz")
+	return iss, api, stderr
+}
+
 func get(t *testing.T, u, token string) (int, http.Header, string) {
 	t.Helper()
 	req, _ := http.NewRequest("GET", u, nil)
@@ -104,13 +122,7 @@ func get(t *testing.T, u, token string) (int, http.Header, string) {
 }
 
 func TestRunAgainstAnIssuer(t *testing.T) {
-	iss := startIssuer(t)
-	port := freePort(t)
-	api := "http://127.0.0.1:" + strconv.Itoa(port)
-	startRun(t, nil, map[string]string{
-		"ISSUER": iss.URL, "PORT": strconv.Itoa(port), "HOST": "127.0.0.1",
-		"OKTA_TESTING_DISABLEHTTPSCHECK": "true", "LOG_LEVEL": "error",
-	}, api+"/readyz")
+	iss, api, _ := runAgainstIssuer(t, nil)
 
 	if code, _, body := get(t, api+"/", ""); code != 200 || !strings.Contains(body, "Hello!  There's not much to see here") {
 		t.Errorf("GET /: %d %s", code, body)
@@ -135,14 +147,7 @@ func TestRunAgainstAnIssuer(t *testing.T) {
 // TestRunVerifierSettings: the settings that reach the verifier alone
 // (REQUIRE_AT_JWT, KEYS_MAX_AGE) change what the program decides.
 func TestRunVerifierSettings(t *testing.T) {
-	iss := startIssuer(t)
-	port := freePort(t)
-	api := "http://127.0.0.1:" + strconv.Itoa(port)
-	startRun(t, nil, map[string]string{
-		"ISSUER": iss.URL, "PORT": strconv.Itoa(port), "HOST": "127.0.0.1",
-		"OKTA_TESTING_DISABLEHTTPSCHECK": "true", "LOG_LEVEL": "error",
-		"REQUIRE_AT_JWT": "true", "KEYS_MAX_AGE": "0",
-	}, api+"/readyz")
+	iss, api, _ := runAgainstIssuer(t, map[string]string{"REQUIRE_AT_JWT": "true", "KEYS_MAX_AGE": "0"})
 	typed, _ := iss.Issuer.MintAccessToken(nil)
 	if code, _, body := get(t, api+"/api/messages", typed); code != 200 {
 		t.Errorf("typ at+jwt: %d %s", code, body)

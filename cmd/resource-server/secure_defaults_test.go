@@ -73,13 +73,7 @@ func assertNotLogged(t *testing.T, log string, tokens, secrets []string) {
 }
 
 func TestNoTokenInLogs(t *testing.T) {
-	iss := startIssuer(t)
-	port := freePort(t)
-	api := "http://127.0.0.1:" + strconv.Itoa(port)
-	_, logs := startRun(t, nil, map[string]string{
-		"ISSUER": iss.URL, "PORT": strconv.Itoa(port), "HOST": "127.0.0.1",
-		"OKTA_TESTING_DISABLEHTTPSCHECK": "true", "LOG_LEVEL": "debug", "LOG_FORMAT": "json",
-	}, api+"/readyz")
+	iss, api, logs := runAgainstIssuer(t, map[string]string{"LOG_LEVEL": "debug", "LOG_FORMAT": "json"})
 
 	mint := func(over map[string]any) string {
 		tok, err := iss.Issuer.MintAccessToken(over)
@@ -202,13 +196,7 @@ func TestNoSecretInDevModeLogs(t *testing.T) {
 }
 
 func TestSecureRouteSwitchedOff(t *testing.T) {
-	iss := startIssuer(t)
-	port := freePort(t)
-	api := "http://127.0.0.1:" + strconv.Itoa(port)
-	startRun(t, nil, map[string]string{
-		"ISSUER": iss.URL, "PORT": strconv.Itoa(port), "HOST": "127.0.0.1",
-		"OKTA_TESTING_DISABLEHTTPSCHECK": "true", "LOG_LEVEL": "error", "SECURE_ROUTE": "false",
-	}, api+"/readyz")
+	iss, api, _ := runAgainstIssuer(t, map[string]string{"SECURE_ROUTE": "false"})
 	tok, _ := iss.Issuer.MintAccessToken(nil)
 	h := http.Header{"Authorization": {"Bearer " + tok}}
 	if got := send(t, "GET", api+"/secure", h); got != 404 {
