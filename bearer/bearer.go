@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/resource-server/resource-server/verifier"
 )
@@ -43,6 +44,12 @@ type Options struct {
 	// refusals at Info, unavailable issuer keys at Warn. Nil: no logging.
 	Logger *slog.Logger
 
+	// LogRate caps the refusal records written per second; the records
+	// beyond it are counted, and the next record written says how many were
+	// dropped ("dropped_since_last"), so that a flood of bad tokens cannot
+	// flood the log. Default DefaultLogRate; negative: no cap.
+	LogRate int
+
 	// ResourceMetadata, when set, is the URL of the resource's RFC 9728
 	// protected-resource metadata (…/.well-known/oauth-protected-resource).
 	// It is added to every challenge as resource_metadata="…". It must not
@@ -56,6 +63,7 @@ type middleware struct {
 	v         AccessTokenVerifier
 	audiences []string
 	logger    *slog.Logger
+	logLimit  *logLimiter
 	realm     string // `Bearer realm="…"`, ready to be continued
 	suffix    string // `, resource_metadata="…"` or ""
 	plain     string // realm + suffix: the challenge without an error
@@ -87,6 +95,7 @@ func Middleware(v AccessTokenVerifier, opts Options) func(http.Handler) http.Han
 		v:         v,
 		audiences: slices.Clone(opts.Audiences),
 		logger:    opts.Logger,
+		logLimit:  newLogLimiter(opts.LogRate, time.Now),
 		realm:     `Bearer realm="` + realm + `"`,
 	}
 	if opts.ResourceMetadata != "" {

@@ -86,5 +86,8 @@
 // request's method and path, and the token's "jti" (when the token was
 // verified) or the first 12 hex digits of the token's SHA-256 hash — never the
 // token itself. Requests without credentials are logged at Debug, other
-// refusals at Info, and unavailable issuer keys (503) at Warn.
+// refusals at Info, and unavailable issuer keys (503) at Warn. At most
+// Options.LogRate records are written per second (DefaultLogRate, 100): under
+// a flood of bad tokens every request is still refused, and the next record
+// written counts the ones dropped ("dropped_since_last").
 package bearer

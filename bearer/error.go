@@ -132,6 +132,10 @@ func (m *middleware) log(r *http.Request, e *Error, raw string, tok *verifier.To
 	if !m.logger.Enabled(ctx, level) {
 		return
 	}
+	ok, dropped := m.logLimit.admit()
+	if !ok {
+		return
+	}
 	reason := e.Description
 	if cause != nil {
 		reason = cause.Error()
@@ -152,6 +156,9 @@ func (m *middleware) log(r *http.Request, e *Error, raw string, tok *verifier.To
 		attrs = append(attrs, slog.String("token_id", tok.ID()))
 	case raw != "":
 		attrs = append(attrs, slog.String("token_sha256", fingerprint(raw)))
+	}
+	if dropped > 0 {
+		attrs = append(attrs, slog.Int64("dropped_since_last", dropped))
 	}
 	m.logger.LogAttrs(ctx, level, "bearer: request refused", attrs...)
 }
