@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"maps"
@@ -16,6 +18,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -42,19 +45,29 @@ func env(vars map[string]string) func(string) string {
 // url answers 200.
 func startRun(t *testing.T, args []string, vars map[string]string, readyURL string) (stdout, stderr *logtest.Buffer) {
 	t.Helper()
+	p := launch(t, args, vars, readyURL)
+	return p.stdout, p.stderr
+}
+
+// running is the program run in-process by launch.
+type running struct {
+	stdout, stderr *logtest.Buffer
+	cancel         context.CancelFunc
+	done           chan error
+	stopOnce       sync.Once
+	stopErr        error
+}
+
+// launch runs the program in-process, waits until readyURL answers 200, and
+// stops it when the test ends unless the test did.
+func launch(t *testing.T, args []string, vars map[string]string, readyURL string) *running {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	stdout, stderr = &logtest.Buffer{}, &logtest.Buffer{}
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, args, env(vars), stdout, stderr) }()
+	p := &running{stdout: &logtest.Buffer{}, stderr: &logtest.Buffer{}, cancel: cancel, done: make(chan error, 1)}
+	go func() { p.done <- run(ctx, args, env(vars), p.stdout, p.stderr) }()
 	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("run returned %v after shutdown", err)
-			}
-		case <-time.After(15 * time.Second):
-			t.Error("run did not stop within 15s of cancellation")
+		if err := p.stop(); err != nil {
+			t.Error(err)
 		}
 	})
 	deadline := time.Now().Add(10 * time.Second)
@@ -63,19 +76,35 @@ func startRun(t *testing.T, args []string, vars map[string]string, readyURL stri
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return stdout, stderr
+				return p
 			}
 		}
 		select {
-		case err := <-done:
-			t.Fatalf("run ended early: %v\nstderr: %s", err, stderr.String())
+		case err := <-p.done:
+			t.Fatalf("run ended early: %v\nstderr: %s", err, p.stderr.String())
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s not ready within 10s\nstderr: %s", readyURL, stderr.String())
+			t.Fatalf("%s not ready within 10s\nstderr: %s", readyURL, p.stderr.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// stop cancels run's context, as SIGINT does, and waits for run to return.
+func (p *running) stop() error {
+	p.stopOnce.Do(func() {
+		p.cancel()
+		select {
+		case err := <-p.done:
+			if err != nil {
+				p.stopErr = fmt.Errorf("run returned %v after shutdown", err)
+			}
+		case <-time.After(15 * time.Second):
+			p.stopErr = errors.New("run did not stop within 15s of cancellation")
+		}
+	})
+	return p.stopErr
 }
 
 // startIssuer runs a development issuer until the test ends.
@@ -299,5 +328,34 @@ func TestDevMode(t *testing.T) {
 	out, err := exec.Command("bash", "-c", line).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "I am a robot.") || !strings.Contains(string(out), "Hello, world!") {
 		t.Errorf("pasting the banner's curl line: %v %s", err, out)
+	}
+}
+
+// TestShutdownClosesUnusedConnections: a connection on which no request was
+// sent (a browser's preconnect) does not hold up a graceful shutdown, which
+// net/http would otherwise stretch to 5 s for it.
+func TestShutdownClosesUnusedConnections(t *testing.T) {
+	iss := startIssuer(t)
+	port := freePort(t)
+	p := launch(t, nil, map[string]string{
+		"ISSUER": iss.URL, "PORT": strconv.Itoa(port), "HOST": "127.0.0.1",
+		"OKTA_TESTING_DISABLEHTTPSCHECK": "true", "LOG_LEVEL": "error",
+	}, "http://127.0.0.1:"+strconv.Itoa(port)+"/healthz")
+	conn, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	time.Sleep(50 * time.Millisecond) // let the server accept it
+	start := time.Now()
+	if err := p.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took >= 4*time.Second {
+		t.Errorf("shutdown took %v with an unused connection open; net/http's own wait is 5 s", took)
+	}
+	conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if _, err := conn.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("the unused connection is still open after shutdown: %v", err)
 	}
 }
