@@ -1,6 +1,7 @@
 package verifier
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -41,23 +42,29 @@ func readClaims(t *Token, members jsonObject) error {
 	if err != nil {
 		return err
 	}
-	var cid, clientID string
+	// The client the token was issued to: Okta's "cid", RFC 9068's
+	// "client_id", or the OpenID Connect "azp" that Auth0, Keycloak, Entra
+	// ID (v2) and ZITADEL use; the first present wins.
+	var cid, clientID, azp string
 	str("cid", &cid)
 	str("client_id", &clientID)
+	str("azp", &azp)
 	if err != nil {
 		return err
 	}
-	if t.clientID = cid; cid == "" {
-		t.clientID = clientID
-	}
+	t.clientID = cmp.Or(cid, clientID, azp)
 	if raw, ok := members.get("aud"); ok {
 		if t.audience, err = stringOrList(raw); err != nil {
 			return invalidClaim("aud", "a string or an array of strings")
 		}
 	}
 	if raw, ok := members.get("scp"); ok {
-		if t.scopes, err = stringOrList(raw); err != nil {
-			return invalidClaim("scp", "an array of strings")
+		// Okta sends an array; Entra ID one space-separated string, which
+		// is a list like "scope", never a single scope with spaces in it.
+		if scp, e := jsonString(raw); e == nil {
+			t.scopes = strings.Fields(scp)
+		} else if t.scopes, err = stringOrList(raw); err != nil {
+			return invalidClaim("scp", "an array of strings or a space-separated string")
 		}
 	} else if raw, ok := members.get("scope"); ok {
 		var scope string
@@ -141,9 +148,18 @@ func checkTimes(t *Token, members jsonObject, now time.Time, leeway time.Duratio
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // checkAudience requires "aud" to hold one of the expected audiences.
-func checkAudience(t *Token, expected []string) error {
+// allowMissing accepts a token with no "aud" at all (Config.AllowMissingAudience,
+// whose client check has then bound the token to its client).
+func checkAudience(t *Token, expected []string, allowMissing bool) error {
+	if t.audience == nil && allowMissing {
+		return nil
+	}
+	found := listString(t.audience)
+	if t.audience != nil && len(t.audience) == 0 {
+		found = "[] (an empty array)"
+	}
 	if len(expected) == 0 {
-		return &ValidationError{Kind: ErrWrongAudience, Claim: "aud", Found: listString(t.audience),
+		return &ValidationError{Kind: ErrWrongAudience, Claim: "aud", Found: found,
 			Detail: "no expected audience is configured, and accepting any would accept tokens meant for other APIs"}
 	}
 	for _, want := range expected {
@@ -154,7 +170,7 @@ func checkAudience(t *Token, expected []string) error {
 	if t.audience == nil {
 		return &ValidationError{Kind: ErrMissingClaim, Claim: "aud", Expected: listString(expected)}
 	}
-	return &ValidationError{Kind: ErrWrongAudience, Claim: "aud", Found: listString(t.audience), Expected: listString(expected)}
+	return &ValidationError{Kind: ErrWrongAudience, Claim: "aud", Found: found, Expected: listString(expected)}
 }
 
 func listString(list []string) string {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -42,9 +43,10 @@ type Config struct {
 	// is set.
 	Issuer string
 
-	// ClientID, when set, must equal the access token's "cid" (Okta) or
-	// "client_id" (RFC 9068) claim. It is also the default expected audience
-	// of ID tokens.
+	// ClientID, when set, must equal the client the access token was
+	// issued to: its "cid" (Okta), else "client_id" (RFC 9068), else "azp"
+	// (OpenID Connect; Auth0, Keycloak, Entra ID v2). It is also the default
+	// expected audience of ID tokens.
 	ClientID string
 
 	// Audiences are the accepted "aud" values of access tokens: the token's
@@ -53,6 +55,14 @@ type Config struct {
 	// for that call. With neither, access tokens are refused: a resource
 	// server that accepts any audience accepts tokens meant for others.
 	Audiences []string
+
+	// AllowMissingAudience accepts access tokens that carry no "aud" at
+	// all, for issuers that put none in them (AWS Cognito). Such a token is
+	// bound to this API by its client instead, so ClientID is then required
+	// and checked ("client_id", "cid" or "azp"). A token that does carry an
+	// "aud" must still hold one of the expected audiences, and an empty
+	// "aud" array is not a missing one.
+	AllowMissingAudience bool
 
 	// AssertClaims holds further claim assertions, as @okta/jwt-verifier's
 	// assertClaims does: "name": value requires the claim to equal value
@@ -141,12 +151,18 @@ const NoLeeway time.Duration = -1
 // as the issuer does not answer (a zero MaxKeyAge means DefaultMaxKeyAge).
 const NoMaxKeyAge time.Duration = -1
 
-var supportedAlgorithms = map[string]bool{
-	"RS256": true, "RS384": true, "RS512": true,
-	"PS256": true, "PS384": true, "PS512": true,
-	"ES256": true, "ES384": true, "ES512": true,
-	"EdDSA": true,
-}
+// SupportedAlgorithms lists the JWS algorithms Config.Algorithms may name.
+func SupportedAlgorithms() []string { return slices.Clone(algorithmNames) }
+
+var algorithmNames = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+
+var supportedAlgorithms = func() map[string]bool {
+	m := make(map[string]bool, len(algorithmNames))
+	for _, a := range algorithmNames {
+		m[a] = true
+	}
+	return m
+}()
 
 // checkConfig refuses a configuration that cannot work and fills defaults.
 // Its messages say what to put in the field, because the usual cause is a
@@ -184,6 +200,9 @@ func checkConfig(c Config) (Config, error) {
 		if !supportedAlgorithms[a] {
 			return c, &ConfigError{Field: "Algorithms", Value: a, Fix: "use asymmetric JWS algorithms only: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 or EdDSA"}
 		}
+	}
+	if c.AllowMissingAudience && c.ClientID == "" {
+		return c, &ConfigError{Field: "ClientID", Fix: "set it to the client (app client id) the tokens are issued to: with AllowMissingAudience, the client is what binds a token without \"aud\" to this API"}
 	}
 	for name, want := range c.AssertClaims {
 		if err := checkAssertion(name, want); err != nil {

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -159,7 +160,7 @@ func (k *keySet) lookup(ctx context.Context, kid string) ([]*publicKey, error) {
 		// No refetch can tell which of several keys was meant; spending the
 		// refetch budget on it would only delay a real rotation.
 		return nil, &ValidationError{Kind: ErrUnknownKey, Claim: "kid",
-			Detail: fmt.Sprintf("the token names no key and the issuer's key set holds %d", snap.count)}
+			Detail: "the token names no key and the issuer's key set holds " + keyCount(snap.count)}
 	}
 	// An unknown kid is how rotation shows itself: refetch once, unless a
 	// fetch happened too recently (a flood of forged kids must not become a
@@ -174,7 +175,7 @@ func (k *keySet) lookup(ctx context.Context, kid string) ([]*publicKey, error) {
 		return keys, nil
 	}
 	snap = fresh
-	detail := fmt.Sprintf("the issuer's key set holds %d keys", snap.count)
+	detail := "the issuer's key set holds " + keyCount(snap.count)
 	if errors.Is(err, errTooSoon) {
 		detail += "; not refetched, the last fetch was under " + k.cfg.MinRefetchInterval.String() + " ago"
 	} else if err != nil {
@@ -594,4 +595,11 @@ func keyTypeName(key any) string {
 		return "Ed25519"
 	}
 	return fmt.Sprintf("%T", key)
+}
+
+func keyCount(n int) string {
+	if n == 1 {
+		return "1 key"
+	}
+	return strconv.Itoa(n) + " keys"
 }

@@ -15,7 +15,7 @@ import (
 // lenient decoder is made to read the attacker's value.
 var (
 	headerNames = names("alg", "kid", "typ", "cty", "crit", "b64", "jku", "jwk", "x5u", "x5c", "x5t", "x5t#s256")
-	claimNames  = names("iss", "sub", "aud", "exp", "nbf", "iat", "jti", "cid", "client_id", "scp", "scope", "nonce", "azp")
+	claimNames  = names("iss", "sub", "aud", "exp", "nbf", "iat", "jti", "cid", "client_id", "scp", "scope", "nonce", "azp", "token_use")
 )
 
 func names(list ...string) map[string]bool {

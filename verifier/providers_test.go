@@ -8,8 +8,9 @@ package verifier_test
 // configuration accepts it, or which error refuses it.
 //
 // Cases marked "program" use only what cmd/resource-server can set (ISSUER,
-// AUDIENCE, SPA_CLIENT_ID, JWKS_URL, REQUIRE_AT_JWT); the others need the
-// library (AssertClaims, Algorithms, VerifyIDToken). A case whose comment
+// AUDIENCE, SPA_CLIENT_ID, JWKS_URL, REQUIRE_AT_JWT, ALGORITHMS,
+// ALLOW_MISSING_AUDIENCE); the others need the library (AssertClaims,
+// VerifyIDToken). A case whose comment
 // starts with FINDING shows the verifier doing less than a demanding user
 // would expect; it asserts today's behaviour so that a change is noticed.
 
@@ -221,7 +222,9 @@ func (p *provIssuer) kid(i int) string { return p.keys[i].kid }
 
 // programConfig is the verifier.Config that cmd/resource-server builds from
 // its settings (cmd/resource-server/run.go): ISSUER, SPA_CLIENT_ID, AUDIENCE
-// (exactly one, never empty), JWKS_URL and REQUIRE_AT_JWT.
+// (exactly one, never empty), JWKS_URL; requireAT, withAlgorithms and
+// allowMissingAudience add REQUIRE_AT_JWT, ALGORITHMS and
+// ALLOW_MISSING_AUDIENCE.
 func programConfig(issuer, audience, spaClientID, jwksURL string) verifier.Config {
 	return verifier.Config{Issuer: issuer, ClientID: spaClientID, Audiences: []string{audience}, JWKSURL: jwksURL}
 }
@@ -395,14 +398,24 @@ func TestProviderShapedTokens(t *testing.T) {
 			check: func(t *testing.T, tok *verifier.Token) { wantScopes(t, tok, "openid", "profile", "read:orders") },
 		},
 		providerCase{
-			// FINDING: the Auth0 profile names the client in "azp", which
-			// SPA_CLIENT_ID (Config.ClientID) does not read: it must stay
-			// empty for Auth0 (AssertClaims can check azp, library only).
+			// The Auth0 profile names the client in "azp", which
+			// SPA_CLIENT_ID (Config.ClientID) reads when neither "cid" nor
+			// "client_id" is present.
 			name: "auth0/Auth0 profile with SPA_CLIENT_ID", program: true,
-			cfg:     programConfig(auth0.url, auth0API, auth0Client, ""),
+			cfg:   programConfig(auth0.url, auth0API, auth0Client, ""),
+			token: auth0Token,
+			check: func(t *testing.T, tok *verifier.Token) {
+				if tok.ClientID() != auth0Client {
+					t.Errorf("ClientID() = %q, want azp %q", tok.ClientID(), auth0Client)
+				}
+			},
+		},
+		providerCase{
+			name: "auth0/Auth0 profile, another client's SPA_CLIENT_ID", program: true,
+			cfg:     programConfig(auth0.url, auth0API, "another-client", ""),
 			token:   auth0Token,
 			want:    verifier.ErrWrongClientID,
-			wantMsg: `verifier: wrong client id: claim "cid" is absent, expected "K1AUPhZq8mRi0Q0pjhkfu1D7y6KjDQja"`,
+			wantMsg: `verifier: wrong client id: claim "azp" is "K1AUPhZq8mRi0Q0pjhkfu1D7y6KjDQja", expected "another-client"`,
 		},
 		providerCase{
 			name:  "auth0/Auth0 profile, azp asserted",
@@ -471,9 +484,14 @@ func TestProviderShapedTokens(t *testing.T) {
 			check: func(t *testing.T, tok *verifier.Token) { wantScopes(t, tok, "openid", "email", "profile") },
 		},
 		providerCase{
-			// The client is in "azp", which SPA_CLIENT_ID does not read.
+			// The client is in "azp", which SPA_CLIENT_ID reads.
 			name: "keycloak/with SPA_CLIENT_ID", program: true,
 			cfg:   programConfig(kc.url, "orders-api", "shop-frontend", ""),
+			token: kc.sign(0, map[string]any{"typ": "JWT"}, kcMapped),
+		},
+		providerCase{
+			name: "keycloak/with another client's SPA_CLIENT_ID", program: true,
+			cfg:   programConfig(kc.url, "orders-api", "admin-console", ""),
 			token: kc.sign(0, map[string]any{"typ": "JWT"}, kcMapped),
 			want:  verifier.ErrWrongClientID,
 		},
@@ -527,17 +545,15 @@ func TestProviderShapedTokens(t *testing.T) {
 			check: func(t *testing.T, tok *verifier.Token) { wantScopes(t, tok, "access_as_user") },
 		},
 		providerCase{
-			// FINDING: Entra's "scp" is one space-separated string. The
-			// verifier reads a string "scp" as a single scope and does not
-			// split it (it splits "scope" only): with two scopes granted,
-			// HasScope finds neither, and bearer.RequireScopes refuses.
+			// Entra's "scp" is one space-separated string: read as a list,
+			// so that HasScope and bearer.RequireScopes find each scope.
 			name: "entra/v2 access token, two scopes in scp", program: true,
 			cfg:   programConfig(entraV2.url, apiClientID, "", ""),
 			token: entraV2.sign(0, map[string]any{"typ": "JWT"}, merge(entraV2Claims, map[string]any{"scp": "Orders.Read Orders.Write"})),
 			check: func(t *testing.T, tok *verifier.Token) {
-				wantScopes(t, tok, "Orders.Read Orders.Write")
-				if tok.HasScope("Orders.Read") {
-					t.Error(`HasScope("Orders.Read") = true; the finding is fixed: update this case and docs/PROVIDERS.md`)
+				wantScopes(t, tok, "Orders.Read", "Orders.Write")
+				if !tok.HasScope("Orders.Read") || tok.HasScope("Orders.Read Orders.Write") {
+					t.Errorf("HasScope reads scp %q as one scope", "Orders.Read Orders.Write")
 				}
 			},
 		},
@@ -550,10 +566,14 @@ func TestProviderShapedTokens(t *testing.T) {
 			check: func(t *testing.T, tok *verifier.Token) { wantScopes(t, tok) },
 		},
 		providerCase{
-			// The client is in "azp" (v2) or "appid" (v1): SPA_CLIENT_ID
-			// must stay empty for Entra.
+			// The client is in "azp" (v2), which SPA_CLIENT_ID reads.
 			name: "entra/v2 access token with SPA_CLIENT_ID", program: true,
 			cfg:   programConfig(entraV2.url, apiClientID, "75dbe77f-10a3-4e59-85fd-8c127544f17c", ""),
+			token: entraV2.sign(0, map[string]any{"typ": "JWT"}, entraV2Claims),
+		},
+		providerCase{
+			name: "entra/v2 access token with another client's SPA_CLIENT_ID", program: true,
+			cfg:   programConfig(entraV2.url, apiClientID, "00000000-0000-0000-0000-000000000000", ""),
 			token: entraV2.sign(0, map[string]any{"typ": "JWT"}, entraV2Claims),
 			want:  verifier.ErrWrongClientID,
 		},
@@ -612,9 +632,8 @@ func TestProviderShapedTokens(t *testing.T) {
 	})
 	add(
 		providerCase{
-			// FINDING: a Cognito access token has no "aud" (the app client
-			// is in "client_id"); AUDIENCE is required and an access token
-			// must hold it, so the program refuses every Cognito access token.
+			// A Cognito access token has no "aud" (the app client is in
+			// "client_id"): refused while an audience is required ...
 			name: "cognito/access token, AUDIENCE = app client id", program: true,
 			cfg:     programConfig(cg.url, appClient, appClient, ""),
 			token:   cgAccess,
@@ -622,13 +641,32 @@ func TestProviderShapedTokens(t *testing.T) {
 			wantMsg: `verifier: missing claim: claim "aud" is absent, expected "57cbishk4j24pabc1234567890"`,
 		},
 		providerCase{
-			// FINDING: nor can the library be told to check client_id in
-			// place of aud: with no audience, every access token is refused.
-			name:    "cognito/access token, ClientID and no audience",
-			cfg:     verifier.Config{Issuer: cg.url, ClientID: appClient},
+			// ... accepted with ALLOW_MISSING_AUDIENCE, its client_id
+			// checked against SPA_CLIENT_ID (the program's default AUDIENCE
+			// stays: a token that has an aud must still hold it) ...
+			name: "cognito/access token, ALLOW_MISSING_AUDIENCE and SPA_CLIENT_ID", program: true,
+			cfg:   allowMissingAudience(programConfig(cg.url, "api://default", appClient, "")),
+			token: cgAccess,
+			check: func(t *testing.T, tok *verifier.Token) {
+				if tok.ClientID() != appClient || tok.Subject() != "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee" {
+					t.Errorf("ClientID %q, Subject %q", tok.ClientID(), tok.Subject())
+				}
+			},
+		},
+		providerCase{
+			// ... and refused for another app client of the same pool.
+			name: "cognito/access token of another app client, ALLOW_MISSING_AUDIENCE", program: true,
+			cfg:     allowMissingAudience(programConfig(cg.url, "api://default", "another-app-client", "")),
 			token:   cgAccess,
-			want:    verifier.ErrWrongAudience,
-			wantMsg: "no expected audience is configured",
+			want:    verifier.ErrWrongClientID,
+			wantMsg: `claim "client_id" is "57cbishk4j24pabc1234567890", expected "another-app-client"`,
+		},
+		providerCase{
+			// The ID token has an aud (the app client), which is not AUDIENCE.
+			name: "cognito/ID token as access token, ALLOW_MISSING_AUDIENCE", program: true,
+			cfg:   allowMissingAudience(programConfig(cg.url, "api://default", appClient, "")),
+			token: cgID,
+			want:  verifier.ErrWrongAudience,
 		},
 		providerCase{
 			name:  "cognito/ID token",
@@ -637,22 +675,17 @@ func TestProviderShapedTokens(t *testing.T) {
 			id:    &idCheck{clientID: appClient},
 		},
 		providerCase{
-			// FINDING: the ID token's aud is the app client id, so with that
-			// as AUDIENCE it passes for an access token; the verifier does
-			// not read "token_use".
+			// The ID token's aud is the app client id, so with that as
+			// AUDIENCE only its "token_use" tells it from an access token,
+			// and the verifier reads it.
 			name: "cognito/ID token presented as an access token", program: true,
-			cfg:   programConfig(cg.url, appClient, "", ""),
-			token: cgID,
+			cfg:     programConfig(cg.url, appClient, "", ""),
+			token:   cgID,
+			want:    verifier.ErrInvalidClaim,
+			wantMsg: `claim "token_use" is "id", expected "access"`,
 		},
 		providerCase{
-			// Asserting token_use (library only) refuses it ...
-			name:  "cognito/ID token as access token, token_use asserted",
-			cfg:   withAssert(programConfig(cg.url, appClient, "", ""), map[string]any{"token_use": "access"}),
-			token: cgID,
-			want:  verifier.ErrClaimMismatch,
-		},
-		providerCase{
-			// ... and so does REQUIRE_AT_JWT (no "typ"); it would refuse
+			// REQUIRE_AT_JWT refuses it too (no "typ"); it would refuse
 			// Cognito's access tokens for the same reason.
 			name: "cognito/ID token as access token under REQUIRE_AT_JWT", program: true,
 			cfg:   requireAT(programConfig(cg.url, appClient, "", "")),
@@ -732,7 +765,14 @@ func TestProviderShapedTokens(t *testing.T) {
 			cfg:     programConfig(hy.url, "api://default", "", ""),
 			token:   hy.sign(1, map[string]any{"typ": "JWT"}, merge(hyClaims, map[string]any{"aud": []string{}})),
 			want:    verifier.ErrWrongAudience,
-			wantMsg: `claim "aud" is absent, expected "api://default"`,
+			wantMsg: `claim "aud" is [] (an empty array), expected "api://default"`,
+		},
+		providerCase{
+			// An empty array is an audience of no API, not a missing one.
+			name: "hydra/JWT access token with aud [] under ALLOW_MISSING_AUDIENCE", program: true,
+			cfg:   allowMissingAudience(programConfig(hy.url, "api://default", hyClient, "")),
+			token: hy.sign(1, map[string]any{"typ": "JWT"}, merge(hyClaims, map[string]any{"aud": []string{}})),
+			want:  verifier.ErrWrongAudience,
 		},
 		providerCase{
 			// Hydra's default access-token strategy is opaque.
@@ -788,9 +828,7 @@ func TestProviderShapedTokens(t *testing.T) {
 			token: akSigned,
 		},
 		providerCase{
-			// FINDING: the program only verifies RS256 (it has no setting for
-			// Config.Algorithms); an authentik provider with an EC key, or
-			// any issuer signing with ES256/PS256/EdDSA, cannot be used.
+			// RS256 only by default: an EC signing key needs ALGORITHMS.
 			name: "authentik/ES256 access token (EC signing key)", program: true,
 			cfg:     programConfig(akEC.url, akClient, "", ""),
 			token:   akEC.sign(0, map[string]any{"typ": "JWT"}, akClaims(akEC.url)),
@@ -798,7 +836,7 @@ func TestProviderShapedTokens(t *testing.T) {
 			wantMsg: `claim "alg" is "ES256", expected one of RS256`,
 		},
 		providerCase{
-			name:  "authentik/ES256 access token, Algorithms ES256",
+			name: "authentik/ES256 access token, ALGORITHMS ES256", program: true,
 			cfg:   withAlgorithms(programConfig(akEC.url, akClient, "", ""), "ES256"),
 			token: akEC.sign(0, map[string]any{"typ": "JWT"}, akClaims(akEC.url)),
 		},
@@ -915,6 +953,11 @@ func withAlgorithms(c verifier.Config, algs ...string) verifier.Config {
 }
 
 // requireAT sets what REQUIRE_AT_JWT sets.
+func allowMissingAudience(c verifier.Config) verifier.Config {
+	c.AllowMissingAudience = true
+	return c
+}
+
 func requireAT(c verifier.Config) verifier.Config {
 	c.RequireAccessTokenType = true
 	return c
@@ -924,7 +967,7 @@ func requireAT(c verifier.Config) verifier.Config {
 // anything cmd/resource-server cannot set.
 func checkProgramShape(t *testing.T, c verifier.Config) {
 	t.Helper()
-	if len(c.Audiences) != 1 || c.Audiences[0] == "" || c.AssertClaims != nil || c.Algorithms != nil {
+	if len(c.Audiences) != 1 || c.Audiences[0] == "" || c.AssertClaims != nil {
 		t.Fatalf("case marked program uses a setting the program lacks: %+v", c)
 	}
 }

@@ -67,11 +67,13 @@ func (t *Token) IssuedAt() time.Time { return t.issuedAt }
 func (t *Token) ID() string { return t.id }
 
 // ClientID returns the client the token was issued to: Okta's "cid" claim,
-// else RFC 9068's "client_id", else empty.
+// else RFC 9068's "client_id", else OpenID Connect's "azp" (Auth0, Keycloak,
+// Entra ID v2, ZITADEL), else empty.
 func (t *Token) ClientID() string { return t.clientID }
 
-// Scopes returns the granted scopes, read from Okta's "scp" array or from
-// RFC 9068's space-separated "scope" string. The slice is a copy.
+// Scopes returns the granted scopes, read from "scp" (Okta's array, or Entra
+// ID's space-separated string) or else from RFC 9068's space-separated
+// "scope" string. The slice is a copy.
 func (t *Token) Scopes() []string { return slices.Clone(t.scopes) }
 
 // HasScope reports whether scope was granted.

@@ -65,7 +65,7 @@ func (v *Verifier) VerifyAccessToken(ctx context.Context, token string, audience
 		if e := v.cache.get(token, now); e != nil && v.keys.holds(e.key, now) {
 			t := *e.token // the caller's own copy, with the raw text it presented
 			t.raw = token
-			return finishAccessToken(&t, audiences, e.err)
+			return v.finishAccessToken(&t, audiences, e.err)
 		}
 	}
 	t, members, key, err := v.verifySignedToken(ctx, token, accessToken)
@@ -76,13 +76,13 @@ func (v *Verifier) VerifyAccessToken(ctx context.Context, token string, audience
 	if v.cache != nil {
 		v.cache.put(token, &cacheEntry{token: t, key: key, expires: t.expiry.UnixNano(), err: fixedErr})
 	}
-	return finishAccessToken(t, audiences, fixedErr)
+	return v.finishAccessToken(t, audiences, fixedErr)
 }
 
 // finishAccessToken applies the checks that depend on the call (the
 // audience), then reports the outcome of those that do not.
-func finishAccessToken(t *Token, audiences []string, fixedErr error) (*Token, error) {
-	if err := checkAudience(t, audiences); err != nil {
+func (v *Verifier) finishAccessToken(t *Token, audiences []string, fixedErr error) (*Token, error) {
+	if err := checkAudience(t, audiences, v.cfg.AllowMissingAudience); err != nil {
 		return nil, err
 	}
 	if fixedErr != nil {
@@ -94,11 +94,25 @@ func finishAccessToken(t *Token, audiences []string, fixedErr error) (*Token, er
 // checkClientAndAssertions applies Config.ClientID and Config.AssertClaims,
 // whose outcome for a given token never changes.
 func (v *Verifier) checkClientAndAssertions(t *Token, members jsonObject) error {
+	// AWS Cognito says what a token is in "token_use"; its ID tokens carry
+	// the app client as "aud", so without this an ID token could pass for
+	// an access token wherever AUDIENCE is that client id.
+	if raw, ok := members.get("token_use"); ok {
+		use, err := jsonString(raw)
+		if err != nil {
+			return &ValidationError{Kind: ErrInvalidClaim, Claim: "token_use", Found: brief(string(raw)), Expected: `"access"`, Detail: "not a string"}
+		}
+		if use != "access" {
+			return &ValidationError{Kind: ErrInvalidClaim, Claim: "token_use", Found: brief(use), Expected: `"access"`,
+				Detail: "the issuer marks this token as something other than an access token"}
+		}
+	}
 	if v.cfg.ClientID != "" && t.clientID != v.cfg.ClientID {
-		claim := "cid"
-		if _, ok := members.get("cid"); !ok {
-			if _, ok := members.get("client_id"); ok {
-				claim = "client_id"
+		claim := "cid" // named when none is present: Okta's
+		for _, name := range [...]string{"cid", "client_id", "azp"} {
+			if _, ok := members.get(name); ok {
+				claim = name
+				break
 			}
 		}
 		return &ValidationError{Kind: ErrWrongClientID, Claim: claim, Found: quoted(t.clientID), Expected: brief(v.cfg.ClientID)}
@@ -126,7 +140,7 @@ func (v *Verifier) VerifyIDToken(ctx context.Context, token, clientID, nonce str
 			return nil, &ValidationError{Kind: ErrMissingClaim, Claim: name, Detail: "required in ID tokens"}
 		}
 	}
-	if err := checkAudience(t, []string{clientID}); err != nil {
+	if err := checkAudience(t, []string{clientID}, false); err != nil {
 		return nil, err
 	}
 	if nonce != "" && t.nonce != nonce {

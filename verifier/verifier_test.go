@@ -111,6 +111,7 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		{"alg none", verifier.Config{Issuer: "https://dev-1.okta.com/oauth2/default", Algorithms: []string{"none"}}, "Algorithms", "asymmetric"},
 		{"empty audience", verifier.Config{Issuer: "https://dev-1.okta.com/oauth2/default", Audiences: []string{""}}, "Audiences", "empty audience"},
 		{"http jwks", verifier.Config{Issuer: "https://dev-1.okta.com/oauth2/default", JWKSURL: "http://dev-1.okta.com/keys"}, "JWKSURL", "use https"},
+		{"missing audience without a client", verifier.Config{Issuer: "https://dev-1.okta.com/oauth2/default", AllowMissingAudience: true}, "ClientID", "binds a token without"},
 		{"max key age under refresh", verifier.Config{Issuer: "https://dev-1.okta.com/oauth2/default", MaxKeyAge: time.Minute}, "MaxKeyAge", "longer than RefreshInterval (15m0s)"},
 		{"assertion type", verifier.Config{Issuer: "https://dev-1.okta.com/oauth2/default", AssertClaims: map[string]any{"groups": []string{"a"}}}, "AssertClaims", "groups.includes"},
 	}
@@ -214,6 +215,10 @@ func TestVerifyAccessToken(t *testing.T) {
 		{name: "typ JWT", token: sign(t, srv, map[string]any{"typ": "JWT"}, claimsWith(srv, nil))},
 		{name: "typ absent", token: sign(t, srv, map[string]any{"typ": nil}, claimsWith(srv, nil))},
 		{name: "typ application/at+jwt", token: sign(t, srv, map[string]any{"typ": "application/at+jwt"}, claimsWith(srv, nil))},
+		{name: "token_use access", token: mint(t, srv, map[string]any{"token_use": "access"})},
+		{name: "token_use id", token: mint(t, srv, map[string]any{"token_use": "id"}), want: verifier.ErrInvalidClaim, message: `claim "token_use" is "id", expected "access"`},
+		{name: "token_use not a string", token: mint(t, srv, map[string]any{"token_use": 1}), want: verifier.ErrInvalidClaim, message: `"token_use" is "1", expected "access" (not a string)`},
+		{name: "Token_use case variant", token: mint(t, srv, map[string]any{"token_use": "access", "Token_use": "id"}), want: verifier.ErrMalformed, message: "case variant"},
 		{name: "strict typing: at+jwt", edit: strictTyp, token: mint(t, srv, nil)},
 		{name: "strict typing: application/AT+JWT", edit: strictTyp, token: sign(t, srv, map[string]any{"typ": "application/AT+JWT"}, claimsWith(srv, nil))},
 		{name: "strict typing: JWT", edit: strictTyp, token: sign(t, srv, map[string]any{"typ": "JWT"}, claimsWith(srv, nil)), want: verifier.ErrUnsupportedHeader, message: `expected "at+jwt" (RequireAccessTokenType)`},

@@ -47,9 +47,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		JWKSURL:           cfg.JWKSURL,
 		InsecureAllowHTTP: cfg.DisableHTTPSCheck,
 		MaxKeyAge:         keysMaxAge(cfg.KeysMaxAge),
+		Algorithms:        cfg.Algorithms,
 		Logger:            log,
 
 		RequireAccessTokenType: cfg.RequireATJWT,
+		AllowMissingAudience:   cfg.AllowMissingAudience,
 	})
 	if err != nil {
 		return err

@@ -174,20 +174,52 @@ func TestRunAgainstAnIssuer(t *testing.T) {
 }
 
 // TestRunVerifierSettings: the settings that reach the verifier alone
-// (REQUIRE_AT_JWT, KEYS_MAX_AGE) change what the program decides.
+// (REQUIRE_AT_JWT, ALGORITHMS, ALLOW_MISSING_AUDIENCE, KEYS_MAX_AGE) change
+// what the program decides.
 func TestRunVerifierSettings(t *testing.T) {
-	iss, api, _ := runAgainstIssuer(t, map[string]string{"REQUIRE_AT_JWT": "true", "KEYS_MAX_AGE": "0"})
-	typed, _ := iss.Issuer.MintAccessToken(nil)
-	if code, _, body := get(t, api+"/api/messages", typed); code != 200 {
-		t.Errorf("typ at+jwt: %d %s", code, body)
-	}
-	plain, err := iss.Issuer.Sign(map[string]any{"typ": "JWT"}, iss.Issuer.AccessTokenClaims())
+	iss, api, _ := runAgainstIssuer(t, map[string]string{
+		"REQUIRE_AT_JWT": "true", "ALGORITHMS": "RS256,ES256", "KEYS_MAX_AGE": "0",
+		"ALLOW_MISSING_AUDIENCE": "true", "SPA_CLIENT_ID": devissuer.DefaultClientID,
+	})
+	esKID, err := iss.Issuer.AddKey("ES256")
 	if err != nil {
 		t.Fatal(err)
 	}
-	code, h, _ := get(t, api+"/api/messages", plain)
-	if challenge := h.Get("WWW-Authenticate"); code != 401 || !strings.Contains(challenge, `error="invalid_token"`) || !strings.Contains(challenge, "at+jwt") {
-		t.Errorf("typ JWT with REQUIRE_AT_JWT: %d %q", code, challenge)
+	sign := func(kid string, header, overrides map[string]any) string {
+		claims := iss.Issuer.AccessTokenClaims()
+		for k, v := range overrides {
+			if v == nil {
+				delete(claims, k)
+			} else {
+				claims[k] = v
+			}
+		}
+		tok, err := iss.Issuer.SignWith(kid, header, claims)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	rsKID := iss.Issuer.CurrentKeyID()
+	tests := []struct {
+		name   string
+		token  string
+		status int
+		says   string // in the challenge
+	}{
+		{"RS256, typ at+jwt", sign(rsKID, map[string]any{"typ": "at+jwt"}, nil), 200, ""},
+		{"typ JWT under REQUIRE_AT_JWT", sign(rsKID, map[string]any{"typ": "JWT"}, nil), 401, "at+jwt"},
+		{"ES256 allowed by ALGORITHMS", sign(esKID, map[string]any{"typ": "at+jwt"}, nil), 200, ""},
+		{"no aud, our client", sign(rsKID, map[string]any{"typ": "at+jwt"}, map[string]any{"aud": nil}), 200, ""},
+		{"no aud, another client", sign(rsKID, map[string]any{"typ": "at+jwt"}, map[string]any{"aud": nil, "cid": "other", "client_id": "other"}), 401, "wrong client id"},
+		{"another aud", sign(rsKID, map[string]any{"typ": "at+jwt"}, map[string]any{"aud": "api://other"}), 401, "wrong audience"},
+	}
+	for _, tt := range tests {
+		code, h, body := get(t, api+"/api/messages", tt.token)
+		challenge := h.Get("WWW-Authenticate")
+		if code != tt.status || (tt.says != "" && (!strings.Contains(challenge, `error="invalid_token"`) || !strings.Contains(challenge, tt.says))) {
+			t.Errorf("%s: %d %q %s; want %d saying %q", tt.name, code, challenge, body, tt.status, tt.says)
+		}
 	}
 }
 

@@ -54,6 +54,7 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -96,6 +97,14 @@ type Config struct {
 	// JWKSURL, when set, is where the issuer's keys are fetched, instead of
 	// the URL its discovery document names. Flag --jwks-url, env JWKS_URL.
 	JWKSURL string
+	// Algorithms is the allow-list of JWS algorithms of access tokens.
+	// Default ["RS256"]. Flag --algorithms, env ALGORITHMS, comma-separated.
+	Algorithms []string
+	// AllowMissingAudience accepts access tokens without "aud" when their
+	// client ("client_id", "cid" or "azp") is ClientID, which it requires:
+	// AWS Cognito's access tokens carry no "aud". Flag
+	// --allow-missing-audience, env ALLOW_MISSING_AUDIENCE.
+	AllowMissingAudience bool
 	// KeysMaxAge is how long the issuer's keys are still used after the
 	// last successful fetch, while the issuer does not answer; past it,
 	// requests get 503 until it answers again. 0 means no bound. Default
@@ -160,6 +169,7 @@ func Default() Config {
 		LogFormat:          "text",
 		ShutdownTimeout:    10 * time.Second,
 		KeysMaxAge:         verifier.DefaultMaxKeyAge,
+		Algorithms:         []string{"RS256"},
 		ConfigFile:         DefaultFile,
 	}
 }
@@ -286,6 +296,12 @@ var settings = []*setting{
 	{flag: "jwks-url", env: "JWKS_URL", meta: "URL",
 		usage: "fetch the issuer's keys from this URL instead of the one its discovery document names",
 		ptr:   func(c *Config) any { return &c.JWKSURL }},
+	{flag: "algorithms", env: "ALGORITHMS", meta: "ALGS", def: "RS256", kind: kindList,
+		usage: "comma-separated JWS algorithms accepted, e.g. RS256,ES256; any of " + strings.Join(verifier.SupportedAlgorithms(), ", "),
+		ptr:   func(c *Config) any { return &c.Algorithms }},
+	{flag: "allow-missing-audience", env: "ALLOW_MISSING_AUDIENCE", meta: "BOOL", def: "false", kind: kindBool,
+		usage: "accept access tokens without \"aud\" when their client is SPA_CLIENT_ID (required with it), as AWS Cognito issues them; a token with an \"aud\" must still hold AUDIENCE",
+		ptr:   func(c *Config) any { return &c.AllowMissingAudience }},
 	{flag: "keys-max-age", env: "KEYS_MAX_AGE", meta: "DURATION", def: "24h", kind: kindDuration,
 		usage: "while the issuer does not answer, keep using its last keys this long after the last successful fetch, then answer 503 until it does; 0 for no bound",
 		ptr:   func(c *Config) any { return &c.KeysMaxAge }},
@@ -673,6 +689,20 @@ func (c Config) Validate() error {
 	}
 	if c.DevTokenLifetime < 0 {
 		bad("DEV_TOKEN_LIFETIME", c.DevTokenLifetime.String(), "is negative", "set "+places("DEV_TOKEN_LIFETIME")+" to a positive duration, e.g. 5m, or leave it unset for the dev server's default")
+	}
+	supported := verifier.SupportedAlgorithms()
+	if len(c.Algorithms) == 0 {
+		bad("ALGORITHMS", "", "is empty", "set "+places("ALGORITHMS")+" to the algorithms your issuer signs with, e.g. RS256")
+	}
+	for _, a := range c.Algorithms {
+		if !slices.Contains(supported, a) {
+			bad("ALGORITHMS", a, "is not a supported asymmetric JWS algorithm",
+				"set "+places("ALGORITHMS")+" to a comma-separated list of "+strings.Join(supported, ", ")+" (names are case-sensitive; HMAC and none are never accepted)")
+		}
+	}
+	if c.AllowMissingAudience && c.ClientID == "" {
+		bad("ALLOW_MISSING_AUDIENCE", "true", "needs SPA_CLIENT_ID",
+			"set "+places("SPA_CLIENT_ID")+" to the app client id the tokens are issued to: it is what binds a token without \"aud\" to this API")
 	}
 	if c.KeysMaxAge < 0 || (c.KeysMaxAge > 0 && c.KeysMaxAge <= verifier.DefaultRefreshInterval) {
 		bad("KEYS_MAX_AGE", c.KeysMaxAge.String(), "must be 0 (no bound) or longer than the "+verifier.DefaultRefreshInterval.String()+" key refresh interval",
