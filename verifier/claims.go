@@ -154,6 +154,11 @@ func checkAudience(t *Token, expected []string, allowMissing bool) error {
 	if t.audience == nil && allowMissing {
 		return nil
 	}
+	for _, want := range expected {
+		if slices.Contains(t.audience, want) {
+			return nil // the hot path: nothing is formatted before this
+		}
+	}
 	found := listString(t.audience)
 	if t.audience != nil && len(t.audience) == 0 {
 		found = "[] (an empty array)"
@@ -161,11 +166,6 @@ func checkAudience(t *Token, expected []string, allowMissing bool) error {
 	if len(expected) == 0 {
 		return &ValidationError{Kind: ErrWrongAudience, Claim: "aud", Found: found,
 			Detail: "no expected audience is configured, and accepting any would accept tokens meant for other APIs"}
-	}
-	for _, want := range expected {
-		if slices.Contains(t.audience, want) {
-			return nil
-		}
 	}
 	if t.audience == nil {
 		return &ValidationError{Kind: ErrMissingClaim, Claim: "aud", Expected: listString(expected)}

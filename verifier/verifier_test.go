@@ -746,6 +746,40 @@ func TestKeySetSkipsUnfitKeys(t *testing.T) {
 	}
 }
 
+// A cached answer allocates only the caller's copy of the token: the target
+// of issue 5 (at most one allocation), which a stray fmt or strconv call on
+// the hot path would break without changing any answer.
+func TestCachedVerificationAllocations(t *testing.T) {
+	srv := startIssuer(t, devissuer.Options{})
+	ctx := context.Background()
+	tok := mint(t, srv, nil)
+	for _, tt := range []struct {
+		name string
+		edit func(*verifier.Config)
+		aud  []string
+	}{
+		{"configured audience", nil, nil},
+		{"audience of the call", nil, []string{"api://default"}},
+		{"client id and assertions", func(c *verifier.Config) {
+			c.ClientID = devissuer.DefaultClientID
+			c.AssertClaims = map[string]any{"sub": srv.Issuer.AccessTokenClaims()["sub"]}
+		}, nil},
+	} {
+		v := newVerifier(t, srv, tt.edit)
+		if _, err := v.VerifyAccessToken(ctx, tok, tt.aud...); err != nil {
+			t.Fatal(err)
+		}
+		allocs := testing.AllocsPerRun(1000, func() {
+			if _, err := v.VerifyAccessToken(ctx, tok, tt.aud...); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if allocs > 1 {
+			t.Errorf("%s: %v allocations per cached verification, want at most 1", tt.name, allocs)
+		}
+	}
+}
+
 func TestVerifiedTokenCache(t *testing.T) {
 	srv := startIssuer(t, devissuer.Options{})
 	ctx := context.Background()
