@@ -151,7 +151,7 @@ func verificationError(err error) *Error {
 func RequireScopes(scopes ...string) func(http.Handler) http.Handler {
 	scopes = slices.Clone(scopes)
 	for _, s := range scopes {
-		if !validScope(s) {
+		if !ValidScope(s) {
 			panic(fmt.Sprintf("bearer: RequireScopes: invalid scope %q", s))
 		}
 	}
@@ -235,9 +235,10 @@ func quotable(s string) bool {
 	return true
 }
 
-// validScope reports whether s is an RFC 6750 scope-token:
-// 1*( %x21 / %x23-5B / %x5D-7E ).
-func validScope(s string) bool {
+// ValidScope reports whether s can be required by RequireScopes: an RFC 6750
+// scope-token, 1*( %x21 / %x23-5B / %x5D-7E ), so no space, '"', '\' or
+// control character.
+func ValidScope(s string) bool {
 	if s == "" {
 		return false
 	}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -66,6 +67,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Resource:           cfg.Audience,
 		CORSAllowedOrigins: cfg.CORSAllowedOrigins,
 		SecureRoute:        cfg.SecureRoute,
+		RequiredScopes:     cfg.RequiredScopes,
 	})
 	log.Info("resource server listening", "addr", ln.Addr().String(), "issuer", cfg.Issuer, "audience", cfg.Audience, "client_id", cfg.ClientID)
 	go fetchKeysUntilReady(ctx, v, log)
@@ -214,7 +216,10 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 		Username:      cfg.DevUsername,
 		Password:      cfg.DevPassword,
 		TokenLifetime: cfg.DevTokenLifetime,
-		Logger:        log,
+		// Granted by default, so that the curl line's and the front-end's
+		// tokens carry what REQUIRED_SCOPES asks for.
+		Scopes: append(slices.Clone(web.DefaultScopes), cfg.RequiredScopes...),
+		Logger: log,
 	})
 	if err != nil {
 		apiLn.Close()
@@ -249,10 +254,12 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 		Resource:           cfg.Audience,
 		CORSAllowedOrigins: cfg.CORSAllowedOrigins,
 		SecureRoute:        cfg.SecureRoute,
+		RequiredScopes:     cfg.RequiredScopes,
 		DevIssuer:          iss.Handler(),
 		DevIssuerPath:      devissuer.DefaultIssuerPath,
 	})
-	front := web.Handler(web.Config{Issuer: issuerURL, ClientID: devissuer.DefaultSPAClientID, APIBaseURL: apiURL})
+	front := web.Handler(web.Config{Issuer: issuerURL, ClientID: devissuer.DefaultSPAClientID, APIBaseURL: apiURL,
+		Scopes: append(slices.Clone(web.DefaultScopes), cfg.RequiredScopes...)})
 	go fetchKeysUntilReady(ctx, v, log)
 	printDevBanner(stdout, apiURL, webURL, issuerURL, iss)
 	return serve(ctx, log, cfg.ShutdownTimeout, listener{apiLn, api}, listener{webLn, front})

@@ -291,6 +291,49 @@ func TestRunRefusesBadConfig(t *testing.T) {
 
 var curlLine = regexp.MustCompile(`curl -s -H "Authorization: Bearer \$\(curl -s -u (\S+):(\S+) -d grant_type=client_credentials (\S+/v1/token) .*" (\S+/api/messages)`)
 
+// TestDevModeRequiredScopes: with REQUIRED_SCOPES in dev mode, the
+// embedded issuer grants the scopes by default and the front-end asks for
+// them, so the curl line still works; a token asked for without them is 403.
+func TestDevModeRequiredScopes(t *testing.T) {
+	t.Chdir(t.TempDir())
+	port, webPort := freePort(t), freePort(t)
+	api := "http://localhost:" + strconv.Itoa(port)
+	stdout, _ := startRun(t, []string{"--dev", "--port", strconv.Itoa(port), "--frontend-port", strconv.Itoa(webPort)},
+		map[string]string{"LOG_LEVEL": "error", "REQUIRED_SCOPES": "messages:read"}, api+"/readyz")
+	m := curlLine.FindStringSubmatch(stdout.String())
+	if m == nil {
+		t.Fatalf("no curl line in the banner:\n%s", stdout.String())
+	}
+	token := func(form url.Values) string {
+		form.Set("grant_type", "client_credentials")
+		form.Set("client_id", m[1])
+		form.Set("client_secret", m[2])
+		resp, err := http.PostForm(m[3], form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var tr struct {
+			AccessToken string `json:"access_token"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&tr); err != nil || tr.AccessToken == "" {
+			t.Fatalf("token endpoint: %d %v", resp.StatusCode, err)
+		}
+		return tr.AccessToken
+	}
+	if code, _, body := get(t, m[4], token(url.Values{})); code != 200 {
+		t.Errorf("the banner's curl with REQUIRED_SCOPES: %d %s", code, body)
+	}
+	code, h, _ := get(t, m[4], token(url.Values{"scope": {"openid"}}))
+	if challenge := h.Get("WWW-Authenticate"); code != 403 || !strings.Contains(challenge, `scope="messages:read"`) {
+		t.Errorf("a token without the required scope: %d %q", code, challenge)
+	}
+	front := "http://localhost:" + strconv.Itoa(webPort)
+	if code, _, body := get(t, front+"/config.json", ""); code != 200 || !strings.Contains(body, `"messages:read"`) {
+		t.Errorf("the front-end does not ask for the required scope: %d %s", code, body)
+	}
+}
+
 func TestDevMode(t *testing.T) {
 	t.Chdir(t.TempDir())
 	port, webPort := freePort(t), freePort(t)

@@ -59,6 +59,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/resource-server/resource-server/bearer"
 	"github.com/resource-server/resource-server/verifier"
 )
 
@@ -118,6 +119,12 @@ type Config struct {
 	// "*" means any. Default ["*"]. Flag --cors-origins, env
 	// CORS_ALLOWED_ORIGINS, comma-separated.
 	CORSAllowedOrigins []string
+	// RequiredScopes are scopes every protected route (/api/messages,
+	// /secure) requires; a valid token lacking one is answered 403
+	// insufficient_scope. Default none, as in the Express sample. Flag
+	// --required-scopes, env REQUIRED_SCOPES, comma-separated. In dev mode
+	// the embedded issuer grants them and the front-end asks for them.
+	RequiredScopes []string
 	// SecureRoute serves GET /secure, the debugging route that echoes the
 	// verified token's header and claims. Default true. Flag
 	// --secure-route, env SECURE_ROUTE.
@@ -311,6 +318,9 @@ var settings = []*setting{
 	{flag: "cors-origins", env: "CORS_ALLOWED_ORIGINS", meta: "ORIGINS", def: "*", kind: kindList,
 		usage: "comma-separated origins browsers may call the API from, e.g. https://app.example.com,http://localhost:8080; * for any",
 		ptr:   func(c *Config) any { return &c.CORSAllowedOrigins }},
+	{flag: "required-scopes", env: "REQUIRED_SCOPES", meta: "SCOPES", kind: kindList,
+		usage: "comma-separated scopes that /api/messages and /secure require, e.g. messages:read; a token without them gets 403 insufficient_scope (default: none)",
+		ptr:   func(c *Config) any { return &c.RequiredScopes }},
 	{flag: "secure-route", env: "SECURE_ROUTE", meta: "BOOL", def: "true", kind: kindBool,
 		usage: "serve GET /secure, which echoes the verified token's header and claims (a debugging aid)",
 		ptr:   func(c *Config) any { return &c.SecureRoute }},
@@ -689,6 +699,12 @@ func (c Config) Validate() error {
 	}
 	if c.DevTokenLifetime < 0 {
 		bad("DEV_TOKEN_LIFETIME", c.DevTokenLifetime.String(), "is negative", "set "+places("DEV_TOKEN_LIFETIME")+" to a positive duration, e.g. 5m, or leave it unset for the dev server's default")
+	}
+	for _, scope := range c.RequiredScopes {
+		if !bearer.ValidScope(scope) {
+			bad("REQUIRED_SCOPES", scope, "is not a scope token",
+				"set "+places("REQUIRED_SCOPES")+" to comma-separated scopes without spaces, quotes or backslashes, e.g. messages:read,messages:write")
+		}
 	}
 	supported := verifier.SupportedAlgorithms()
 	if len(c.Algorithms) == 0 {

@@ -100,6 +100,9 @@ func handleResourceMetadata(d Deps) http.Handler {
 		"authorization_servers":    []string{d.Verifier.Issuer()},
 		"bearer_methods_supported": []string{"header"},
 	}
+	if len(d.RequiredScopes) > 0 {
+		body["scopes_supported"] = d.RequiredScopes
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, body)
 	})

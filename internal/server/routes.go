@@ -18,6 +18,12 @@ func routes(d Deps) http.Handler {
 		ResourceMetadata: "", // set per request would need the host; clients find it at the well-known path
 	})
 
+	if len(d.RequiredScopes) > 0 {
+		scoped := bearer.RequireScopes(d.RequiredScopes...)
+		withAuth := auth
+		auth = func(h http.Handler) http.Handler { return withAuth(scoped(h)) }
+	}
+
 	mux.Handle("GET /{$}", handleWelcome())
 	mux.Handle("GET /api/messages", auth(Messages(d.Now)))
 	if d.SecureRoute {

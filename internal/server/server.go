@@ -30,6 +30,9 @@ type Deps struct {
 	CORSAllowedOrigins []string
 	// SecureRoute serves GET /secure, which echoes the verified token.
 	SecureRoute bool
+	// RequiredScopes are required by every protected route (403
+	// insufficient_scope without them) and published as scopes_supported.
+	RequiredScopes []string
 	// Now is the clock of the messages' dates. Default time.Now.
 	Now func() time.Time
 	// DevIssuer, when set, is the embedded development authorization server,

@@ -228,6 +228,36 @@ func TestSecureRouteCanBeSwitchedOff(t *testing.T) {
 	}
 }
 
+// TestRequiredScopes: with REQUIRED_SCOPES, every protected route answers a
+// valid token lacking a scope 403 insufficient_scope, naming all of them, as
+// the Okta TCK's scope test expects; the metadata publishes them.
+func TestRequiredScopes(t *testing.T) {
+	f := start(t, func(d *server.Deps) { d.RequiredScopes = []string{"messages:read", "messages:list"} })
+	for _, path := range []string{"/api/messages", "/secure"} {
+		resp, body := f.do(t, "GET", path, bearerHeader(f.token(t, map[string]any{"scp": []string{"openid", "messages:read"}, "scope": nil})))
+		challenge := resp.Header.Get("WWW-Authenticate")
+		if resp.StatusCode != 403 || !strings.Contains(challenge, `error="insufficient_scope"`) || !strings.Contains(challenge, `scope="messages:read messages:list"`) {
+			t.Errorf("%s, one scope of two: %d %q %s", path, resp.StatusCode, challenge, body)
+		}
+		resp, body = f.do(t, "GET", path, bearerHeader(f.token(t, map[string]any{"scp": nil, "scope": "openid messages:list messages:read"})))
+		if resp.StatusCode != 200 {
+			t.Errorf("%s, both scopes: %d %s", path, resp.StatusCode, body)
+		}
+		// An invalid token is still 401, not 403: the scope check comes after.
+		resp, _ = f.do(t, "GET", path, bearerHeader("not-a-jwt"))
+		if resp.StatusCode != 401 {
+			t.Errorf("%s, invalid token: %d", path, resp.StatusCode)
+		}
+	}
+	_, body := f.do(t, "GET", "/.well-known/oauth-protected-resource", nil)
+	var md struct {
+		Scopes []string `json:"scopes_supported"`
+	}
+	if json.Unmarshal([]byte(body), &md); strings.Join(md.Scopes, " ") != "messages:read messages:list" {
+		t.Errorf("metadata scopes_supported: %s", body)
+	}
+}
+
 func TestKeysUnavailableIs503(t *testing.T) {
 	f := start(t, nil)
 	tok := f.token(t, nil)
