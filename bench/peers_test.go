@@ -11,18 +11,11 @@ package bench
 
 import (
 	"context"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/rsa"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -36,6 +29,7 @@ import (
 	josejwt "github.com/go-jose/go-jose/v4/jwt"
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/resource-server/resource-server/bench/internal/floor"
 	"github.com/resource-server/resource-server/devissuer"
 	"github.com/resource-server/resource-server/verifier"
 )
@@ -341,79 +335,5 @@ func buildFloor(b *testing.B, f *fixture, alg string) verify {
 	if pub == nil {
 		b.Fatal("no public key")
 	}
-	return func(ctx context.Context, token string) error { return floorVerify(token, alg, pub, f.issuer) }
-}
-
-type floorHeader struct {
-	Alg string `json:"alg"`
-	Kid string `json:"kid"`
-	Typ string `json:"typ"`
-}
-
-type floorClaims struct {
-	Iss string   `json:"iss"`
-	Sub string   `json:"sub"`
-	Aud string   `json:"aud"`
-	Exp int64    `json:"exp"`
-	Iat int64    `json:"iat"`
-	Cid string   `json:"cid"`
-	Scp []string `json:"scp"`
-}
-
-var errFloor = errors.New("floor: refused")
-
-func floorVerify(tok, alg string, pub crypto.PublicKey, issuer string) error {
-	first := strings.IndexByte(tok, '.')
-	last := strings.LastIndexByte(tok, '.')
-	if first < 0 || first == last {
-		return errFloor
-	}
-	enc := base64.RawURLEncoding.Strict()
-	header, err := enc.DecodeString(tok[:first])
-	if err != nil {
-		return err
-	}
-	payload, err := enc.DecodeString(tok[first+1 : last])
-	if err != nil {
-		return err
-	}
-	sig, err := enc.DecodeString(tok[last+1:])
-	if err != nil {
-		return err
-	}
-	var h floorHeader
-	if err := json.Unmarshal(header, &h); err != nil {
-		return err
-	}
-	var c floorClaims
-	if err := json.Unmarshal(payload, &c); err != nil {
-		return err
-	}
-	if h.Alg != alg || c.Iss != issuer || time.Now().Unix() >= c.Exp {
-		return errFloor
-	}
-	input := tok[:last]
-	if alg == "EdDSA" {
-		if !ed25519.Verify(pub.(ed25519.PublicKey), []byte(input), sig) {
-			return errFloor
-		}
-		return nil
-	}
-	digest := sha256.Sum256([]byte(input))
-	switch alg {
-	case "RS256":
-		return rsa.VerifyPKCS1v15(pub.(*rsa.PublicKey), crypto.SHA256, digest[:], sig)
-	case "PS256":
-		return rsa.VerifyPSS(pub.(*rsa.PublicKey), crypto.SHA256, digest[:], sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash})
-	case "ES256":
-		if len(sig) != 64 {
-			return errFloor
-		}
-		r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
-		if !ecdsa.Verify(pub.(*ecdsa.PublicKey), digest[:], r, s) {
-			return errFloor
-		}
-		return nil
-	}
-	return errFloor
+	return func(ctx context.Context, token string) error { return floor.Verify(token, alg, pub, f.issuer) }
 }

@@ -1,6 +1,6 @@
 // Command loadreport turns the results of scripts/bench-load (JSON lines)
 // into a Markdown report, with medians over the rounds, the ratios ours ÷
-// ceiling and ours ÷ Express, the load targets, and an SVG chart
+// ceiling, ours ÷ floor server and ours ÷ Express, the load targets, and an SVG chart
 // drawn here with no other tool.
 //
 // Usage:
@@ -98,6 +98,7 @@ var scenarios = []struct{ id, title, short string }{
 
 var targets = []struct{ id, title, color string }{
 	{"ceiling", "ceiling (net/http, no auth)", "#9e9e9e"},
+	{"floor", "floor server (ceiling + RSA floor per request, no cache)", "#6e40c9"},
 	{"ours", "ours (resource-server)", "#1f6feb"},
 	{"express", "Express sample (@okta/jwt-verifier)", "#e36209"},
 }
@@ -275,14 +276,16 @@ func render(title string, meta line, cells map[string]map[string]cell, mem []lin
 				s.title, t.id, num(c.rps), us(c.p50), us(c.p99), c.hwmMiB, us(c.cpuUS), 100*c.non2xx, num(c.errors))
 		}
 	}
-	b.WriteString("\n| scenario | ours ÷ ceiling (req/s) | ours ÷ Express (req/s) | ours ÷ Express (CPU/req) |\n|---|--:|--:|--:|\n")
+	b.WriteString("\n| scenario | ours ÷ ceiling (req/s) | ours ÷ floor server (req/s) | ours ÷ floor server (CPU/req) | ours ÷ Express (req/s) | ours ÷ Express (CPU/req) |\n|---|--:|--:|--:|--:|--:|\n")
 	for _, s := range scenarios {
 		o, ok := cells[s.id]["ours"]
 		if !ok {
 			continue
 		}
-		c, e := cells[s.id]["ceiling"], cells[s.id]["express"]
-		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", s.title, ratio(o.rps, nanIfZero(c.rps)), ratio(o.rps, nanIfZero(e.rps)), ratio(o.cpuUS, nanIfZero(e.cpuUS)))
+		c, f, e := cells[s.id]["ceiling"], cells[s.id]["floor"], cells[s.id]["express"]
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", s.title, ratio(o.rps, nanIfZero(c.rps)),
+			ratio(o.rps, nanIfZero(f.rps)), ratio(o.cpuUS, nanIfZero(f.cpuUS)),
+			ratio(o.rps, nanIfZero(e.rps)), ratio(o.cpuUS, nanIfZero(e.cpuUS)))
 	}
 	b.WriteString("\n")
 	if o, ok := cells["distinct"]["ours"]; ok && meta.Tokens > 0 {
@@ -310,18 +313,29 @@ func render(title string, meta line, cells map[string]map[string]cell, mem []lin
 			rows = append(rows, row{"repeated token: ≥ 12 × Express's requests/s", fmt.Sprintf("%.0f vs %.0f: %.1f×", o.rps, e.rps, x), verdict(x >= 12)})
 		}
 	}
+	if o, ok := cells["distinct"]["ours"]; ok {
+		if f, ok := cells["distinct"]["floor"]; ok {
+			x := f.rps / o.rps
+			rows = append(rows, row{"new token per request: within 1.2 × of what the RSA floor allows on these cores (the floor server's requests/s, same load, same cores)",
+				fmt.Sprintf("%.0f vs %.0f requests/s: the floor server serves %.2f× ours", o.rps, f.rps, x), verdict(x <= 1.2)})
+			if !math.IsNaN(f.cpuUS) {
+				y := o.cpuUS / f.cpuUS
+				rows = append(rows, row{"new token per request, per CPU time: server CPU per request ≤ 1.2 × the floor server's",
+					fmt.Sprintf("%s vs %s: %.2f×", us(o.cpuUS), us(f.cpuUS), y), verdict(y <= 1.2)})
+			}
+		}
+	}
 	if o, ok := cells["distinct"]["ours"]; ok && meta.FloorUS > 0 {
+		// For reference only: the floor measured by a Go benchmark on an idle
+		// core, multiplied by the cores, ignores that wrk shares them; the
+		// floor server above is the same work under the same load.
+		const ref = "reference (idle floor)"
 		allowed := float64(meta.NProc) * 1e6 / meta.FloorUS
-		x := allowed / o.rps
-		rows = append(rows, row{fmt.Sprintf("new token per request: within 1.2 × of what the RSA floor allows on %d cores (%.0f/s at %.1f µs per floor verification)", meta.NProc, allowed, meta.FloorUS),
-			fmt.Sprintf("%.0f requests/s: %.2f× short (the load generator shares the cores)", o.rps, x), verdict(x <= 1.2)})
-		y := o.cpuUS / meta.FloorUS
-		rows = append(rows, row{"new token per request, per CPU time: server CPU per request ≤ 1.2 × the floor",
-			fmt.Sprintf("%s vs %.1f µs: %.2f×", us(o.cpuUS), meta.FloorUS, y), verdict(y <= 1.2)})
+		rows = append(rows, row{fmt.Sprintf("new token per request vs the idle benchmark floor × %d cores (%.0f/s at %.1f µs per verification)", meta.NProc, allowed, meta.FloorUS),
+			fmt.Sprintf("%.0f requests/s: %.2f× short (the load generator shares the cores)", o.rps, allowed/o.rps), ref})
 		if c, ok := cells["distinct"]["ceiling"]; ok && !math.IsNaN(c.cpuUS) {
-			z := o.cpuUS / (meta.FloorUS + c.cpuUS)
-			rows = append(rows, row{"new token per request, per CPU time: server CPU per request ≤ 1.2 × (the floor + the ceiling's CPU per request, i.e. RSA plus HTTP)",
-				fmt.Sprintf("%s vs %.1f + %s: %.2f×", us(o.cpuUS), meta.FloorUS, us(c.cpuUS), z), verdict(z <= 1.2)})
+			rows = append(rows, row{"new token per request, server CPU per request vs the idle floor + the ceiling's CPU per request",
+				fmt.Sprintf("%s vs %.1f + %s: %.2f×", us(o.cpuUS), meta.FloorUS, us(c.cpuUS), o.cpuUS/(meta.FloorUS+c.cpuUS)), ref})
 		}
 	}
 	for _, m := range mem {
