@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"sync"
 	"sync/atomic"
-	"unsafe"
 )
 
 // Defaults of the verified-token cache.
@@ -64,7 +63,7 @@ func entrySize(t *Token) int {
 
 // digestOf hashes the token without copying it.
 func digestOf(token string) digest {
-	return sha256.Sum256(unsafe.Slice(unsafe.StringData(token), len(token)))
+	return sha256.Sum256(stringBytes(token))
 }
 
 func newTokenCache(maxEntries, maxBytes int) *tokenCache {

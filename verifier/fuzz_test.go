@@ -69,7 +69,7 @@ func FuzzParseToken(f *testing.F) {
 				t.Fatalf("checkHeader passed alg %q, kid of %d bytes", h.Algorithm, len(h.KeyID))
 			}
 		}
-		members, err := parseObject(jws.payload, claimNames)
+		members, err := parseObject(jws.payload, claimNames, 16)
 		if dup, variant := fuzzObjectNames(jws.payload, claimNames); err == nil && (dup != "" || variant != "") {
 			t.Fatalf("parseObject accepted a payload with duplicate member %q / case variant %q", dup, variant)
 		}

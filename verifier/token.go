@@ -93,7 +93,7 @@ func (t *Token) segment(i int) []byte {
 // Claim decodes the named top-level claim into dst, as json.Unmarshal would.
 // It reports false when the claim is absent.
 func (t *Token) Claim(name string, dst any) (bool, error) {
-	members, err := parseObject(t.segment(1), nil)
+	members, err := parseObject(t.segment(1), nil, 16)
 	if err != nil {
 		return false, err
 	}

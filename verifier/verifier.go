@@ -178,7 +178,7 @@ func (v *Verifier) verifySignedToken(ctx context.Context, token string, kind tok
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	members, err := parseObject(jws.payload, claimNames)
+	members, err := parseObject(jws.payload, claimNames, 16)
 	if err != nil {
 		return nil, nil, nil, malformed("the payload: " + err.Error())
 	}
@@ -207,7 +207,7 @@ func (v *Verifier) verifySignedToken(ctx context.Context, token string, kind tok
 // checkHeader applies the header rules. Keys come only from the issuer's key
 // set, so "jwk", "jku", "x5u" and "x5c" are read by nobody.
 func (v *Verifier) checkHeader(raw []byte, kind tokenKind) (Header, error) {
-	members, err := parseObject(raw, headerNames)
+	members, err := parseObject(raw, headerNames, 4)
 	if err != nil {
 		return Header{}, malformed("the header: " + err.Error())
 	}
