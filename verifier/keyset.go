@@ -144,6 +144,11 @@ func (k *keySet) lookup(ctx context.Context, kid string) ([]*publicKey, error) {
 		// than verify with keys the issuer may have withdrawn since.
 		k.warnStale(snap, now)
 		fresh, err := k.fetch(ctx, fetchNoKeys)
+		if err != nil && k.fresh(k.current.Load(), now.UnixNano()) {
+			// Not fetched here (rate limit), but a fetch that landed since
+			// snap was read brought fresh keys.
+			fresh, err = k.current.Load(), nil
+		}
 		if err != nil {
 			return nil, &ValidationError{Kind: ErrKeysUnavailable, Err: err,
 				Detail: fmt.Sprintf("the keys were last fetched %s ago, longer than MaxKeyAge (%s), and the issuer does not answer",
