@@ -29,8 +29,8 @@ import (
 	josejwt "github.com/go-jose/go-jose/v4/jwt"
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/resource-server/resource-server/bench/internal/floor"
 	"github.com/resource-server/resource-server/devissuer"
+	"github.com/resource-server/resource-server/internal/floor"
 	"github.com/resource-server/resource-server/verifier"
 )
 

@@ -11,15 +11,7 @@ package verifier_test
 
 import (
 	"context"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/rsa"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
-	"math/big"
 	"runtime"
 	"strings"
 	"sync"
@@ -28,6 +20,7 @@ import (
 	"time"
 
 	"github.com/resource-server/resource-server/devissuer"
+	"github.com/resource-server/resource-server/internal/floor"
 	"github.com/resource-server/resource-server/verifier"
 )
 
@@ -110,14 +103,16 @@ func BenchmarkFirstSeen(b *testing.B) {
 		tok := f.tokens[alg]
 		pub := f.srv.Issuer.PublicKey(f.kids[alg])
 		b.Run(alg+"/floor", func(b *testing.B) {
-			fl := newFloor(b, alg, pub, f.srv.URL)
-			if err := fl.verify(tok); err != nil {
+			if pub == nil {
+				b.Fatal("no public key")
+			}
+			if err := floor.Verify(tok, alg, pub, f.srv.URL); err != nil {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
 			b.ReportMetric(float64(len(tok)), "token-bytes")
 			for b.Loop() {
-				if err := fl.verify(tok); err != nil {
+				if err := floor.Verify(tok, alg, pub, f.srv.URL); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -308,97 +303,4 @@ func forge(tok string) string {
 		c = 'B'
 	}
 	return tok[:i] + string(c) + tok[i+1:]
-}
-
-// floor is the least a verifier must do for a first-seen token: split,
-// strict base64url of all three segments, header and claims into small
-// structs, the issuer and expiry compared, and the signature checked by the
-// standard library. It refuses nothing else, so it is not a verifier.
-type floor struct {
-	alg    string
-	pub    crypto.PublicKey
-	issuer string
-}
-
-func newFloor(b *testing.B, alg string, pub crypto.PublicKey, issuer string) *floor {
-	b.Helper()
-	if pub == nil {
-		b.Fatal("no public key")
-	}
-	return &floor{alg: alg, pub: pub, issuer: issuer}
-}
-
-type floorHeader struct {
-	Alg string `json:"alg"`
-	Kid string `json:"kid"`
-	Typ string `json:"typ"`
-}
-
-type floorClaims struct {
-	Iss string   `json:"iss"`
-	Sub string   `json:"sub"`
-	Aud string   `json:"aud"`
-	Exp int64    `json:"exp"`
-	Iat int64    `json:"iat"`
-	Cid string   `json:"cid"`
-	Scp []string `json:"scp"`
-}
-
-var errFloor = errors.New("floor: refused")
-
-func (f *floor) verify(tok string) error {
-	first := strings.IndexByte(tok, '.')
-	last := strings.LastIndexByte(tok, '.')
-	if first < 0 || first == last {
-		return errFloor
-	}
-	enc := base64.RawURLEncoding.Strict()
-	header, err := enc.DecodeString(tok[:first])
-	if err != nil {
-		return err
-	}
-	payload, err := enc.DecodeString(tok[first+1 : last])
-	if err != nil {
-		return err
-	}
-	sig, err := enc.DecodeString(tok[last+1:])
-	if err != nil {
-		return err
-	}
-	var h floorHeader
-	if err := json.Unmarshal(header, &h); err != nil {
-		return err
-	}
-	var c floorClaims
-	if err := json.Unmarshal(payload, &c); err != nil {
-		return err
-	}
-	if h.Alg != f.alg || c.Iss != f.issuer || time.Now().Unix() >= c.Exp {
-		return errFloor
-	}
-	input := tok[:last]
-	switch f.alg {
-	case "EdDSA":
-		if !ed25519.Verify(f.pub.(ed25519.PublicKey), []byte(input), sig) {
-			return errFloor
-		}
-		return nil
-	}
-	digest := sha256.Sum256([]byte(input))
-	switch f.alg {
-	case "RS256":
-		return rsa.VerifyPKCS1v15(f.pub.(*rsa.PublicKey), crypto.SHA256, digest[:], sig)
-	case "PS256":
-		return rsa.VerifyPSS(f.pub.(*rsa.PublicKey), crypto.SHA256, digest[:], sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash})
-	case "ES256":
-		if len(sig) != 64 {
-			return errFloor
-		}
-		r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
-		if !ecdsa.Verify(f.pub.(*ecdsa.PublicKey), digest[:], r, s) {
-			return errFloor
-		}
-		return nil
-	}
-	return errFloor
 }

@@ -5,7 +5,7 @@
 // "READY <port>", and stops on SIGTERM/SIGINT or when standard input closes.
 //
 // With -floor-issuer and -floor-jwks it is the floor server instead: before
-// answering, it does the benchmarks' floor work (bench/internal/floor) on the
+// answering, it does the benchmarks' floor work (internal/floor) on the
 // bearer token of every request, with the one RS256 key of the JWKS and no
 // cache, and answers 401 when that fails. It shows what the RSA floor allows
 // on these cores under the same load as the resource server: a verifier can
@@ -27,8 +27,8 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
-	"github.com/resource-server/resource-server/bench/internal/floor"
 	"github.com/resource-server/resource-server/bench/internal/lifecycle"
+	"github.com/resource-server/resource-server/internal/floor"
 	"github.com/resource-server/resource-server/internal/server"
 )
 
