@@ -165,15 +165,8 @@ func main() {
 			fail(err)
 		}
 	}
-	if *out == "-" {
-		os.Stdout.WriteString(report)
-	} else if err := os.WriteFile(*out, []byte(report), 0o644); err != nil {
+	if err := mdsection.Publish(report, *out, *update, *section); err != nil {
 		fail(err)
-	}
-	if *update != "" {
-		if err := mdsection.Replace(*update, *section, report); err != nil {
-			fail(err)
-		}
 	}
 }
 

@@ -54,15 +54,8 @@ func main() {
 		fail(fmt.Errorf("no benchmark results in %s", strings.Join(flag.Args(), ", ")))
 	}
 	report := r.report(*title, *command, *note)
-	if *out == "-" {
-		os.Stdout.WriteString(report)
-	} else if err := os.WriteFile(*out, []byte(report), 0o644); err != nil {
+	if err := mdsection.Publish(report, *out, *update, *section); err != nil {
 		fail(err)
-	}
-	if *update != "" {
-		if err := mdsection.Replace(*update, *section, report); err != nil {
-			fail(err)
-		}
 	}
 }
 

@@ -35,3 +35,20 @@ func Replace(path, name, body string) error {
 	}
 	return os.WriteFile(path, []byte(text), 0o644)
 }
+
+// Publish writes a generated report where a benchmark tool was asked to:
+// to out ("-" for standard output) and, when path is not empty, into
+// section name of the Markdown file at path.
+func Publish(report, out, path, name string) error {
+	if out == "-" {
+		if _, err := os.Stdout.WriteString(report); err != nil {
+			return err
+		}
+	} else if err := os.WriteFile(out, []byte(report), 0o644); err != nil {
+		return err
+	}
+	if path == "" {
+		return nil
+	}
+	return Replace(path, name, report)
+}
