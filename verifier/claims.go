@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unique"
+
+	"github.com/resource-server/resource-server/internal/scope"
 )
 
 // readClaims decodes the registered claims of a payload into t, checking
@@ -58,23 +60,51 @@ func readClaims(t *Token, members jsonObject) error {
 			return invalidClaim("aud", "a string or an array of strings")
 		}
 	}
+	// "scp" when present, else "scope".
 	if raw, ok := members.get("scp"); ok {
-		// Okta sends an array; Entra ID one space-separated string, which
-		// is a list like "scope", never a single scope with spaces in it.
-		if scp, e := jsonString(raw); e == nil {
-			t.scopes = strings.Fields(scp)
-		} else if t.scopes, err = stringOrList(raw); err != nil {
-			return invalidClaim("scp", "an array of strings or a space-separated string")
-		}
+		t.scopes, err = readScopes("scp", raw)
 	} else if raw, ok := members.get("scope"); ok {
-		var scope string
-		if json.Unmarshal(raw, &scope) != nil {
-			return invalidClaim("scope", "a space-separated string")
-		}
-		t.scopes = strings.Fields(scope)
+		t.scopes, err = readScopes("scope", raw)
+	}
+	if err != nil {
+		return err
 	}
 	internStrings(t)
 	return nil
+}
+
+// readScopes reads a scope claim as RFC 6749 §3.3 defines scopes (see
+// internal/scope): either a string of scope-tokens separated by spaces (RFC
+// 9068's "scope", Entra ID's "scp"), never split on other white space, or
+// an array of scope-tokens (Okta's "scp"; the "scope" of IdentityServer,
+// older Duende and Spring Authorization Server). A value holding any other
+// character refuses the token: read another way it could grant a scope the
+// issuer never meant to grant ("api:read<U+00A0>api:write" is not
+// api:write), and dropping the odd item would hide the disagreement.
+func readScopes(name string, raw json.RawMessage) ([]string, error) {
+	if len(raw) > 0 && raw[0] == '"' { // a JSON string
+		s, err := jsonString(raw)
+		if err != nil {
+			return nil, invalidClaim(name, "a space-separated string or an array of strings")
+		}
+		list, err := scope.Parse(s)
+		if err != nil {
+			return nil, &ValidationError{Kind: ErrInvalidClaim, Claim: name,
+				Detail: err.Error() + "; " + scope.Syntax}
+		}
+		return list, nil
+	}
+	var list []string
+	if json.Unmarshal(raw, &list) != nil {
+		return nil, invalidClaim(name, "a space-separated string or an array of strings")
+	}
+	for i, s := range list {
+		if err := scope.Check(s); err != nil {
+			return nil, &ValidationError{Kind: ErrInvalidClaim, Claim: name,
+				Detail: fmt.Sprintf("element %d: %v (each element is one scope, RFC 6749 section 3.3)", i, err)}
+		}
+	}
+	return list, nil
 }
 
 // internStrings makes the values that recur across tokens (clients,
@@ -215,12 +245,13 @@ func checkAssertions(members jsonObject, assertions map[string]any) error {
 
 // checkIncludes requires an array claim to hold every wanted value. A string
 // claim is read as a space-separated list (like "scope"), never substring-
-// matched as the Node verifier does: "Admins" must not include "Admin".
+// matched as the Node verifier does: "Admins" must not include "Admin". Only
+// U+0020 separates, as in a scope: "a<U+00A0>b" does not include "b".
 func checkIncludes(claim string, raw json.RawMessage, want any) error {
 	var have []any
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
-		for _, f := range strings.Fields(s) {
+		for _, f := range scope.Fields(s) {
 			have = append(have, f)
 		}
 	} else if json.Unmarshal(raw, &have) != nil {

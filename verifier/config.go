@@ -52,9 +52,19 @@ type Config struct {
 	// Audiences are the accepted "aud" values of access tokens: the token's
 	// "aud" (a string or an array) must hold at least one of them.
 	// VerifyAccessToken's audience arguments, when given, replace this list
-	// for that call. With neither, access tokens are refused: a resource
-	// server that accepts any audience accepts tokens meant for others.
+	// for that call. New refuses a Config without Audiences, unless
+	// AnyAudience or AllowMissingAudience says how tokens are bound to this
+	// API without one: with neither, every access token would be refused.
 	Audiences []string
+
+	// AnyAudience accepts access tokens whatever their "aud", when
+	// Audiences is empty and the call names no audiences. Dangerous: a token
+	// the issuer minted for any other API, or for any client (an ID token's
+	// "aud" is its client), then passes for one of this API. Set it only
+	// when every call passes its own audiences, or when the caller checks
+	// the audience itself. A token without "aud" still needs
+	// AllowMissingAudience. Must not be set together with Audiences.
+	AnyAudience bool
 
 	// AllowMissingAudience accepts access tokens that carry no "aud" at
 	// all, for issuers that put none in them (AWS Cognito). Such a token is
@@ -89,7 +99,8 @@ type Config struct {
 	Leeway time.Duration
 
 	// JWKSURL, when set, is where the keys are fetched, and discovery is
-	// skipped.
+	// skipped. It may have a query, as some issuers publish one (Azure AD
+	// B2C: …/discovery/v2.0/keys?p=b2c_1_signin); not a fragment.
 	JWKSURL string
 
 	// HTTPClient fetches discovery documents and keys. Default: a client with
@@ -168,46 +179,82 @@ var supportedAlgorithms = func() map[string]bool {
 // Its messages say what to put in the field, because the usual cause is a
 // sample configuration that still holds its placeholders.
 func checkConfig(c Config) (Config, error) {
-	if c.Issuer == "" {
-		return c, &ConfigError{Field: "Issuer", Fix: "set it to your authorization server's issuer URL, e.g. https://dev-123456.okta.com/oauth2/default"}
-	}
-	if strings.Contains(c.Issuer, "{yourOktaDomain}") || strings.Contains(c.Issuer, "{") {
-		return c, &ConfigError{Field: "Issuer", Value: c.Issuer, Fix: "replace the placeholder with your Okta domain, e.g. https://dev-123456.okta.com/oauth2/default (the Okta Admin Console shows it under Security > API > Authorization Servers)"}
-	}
-	if err := checkURL("Issuer", c.Issuer, c.InsecureAllowHTTP); err != nil {
+	if err := checkIssuer(c.Issuer, c.InsecureAllowHTTP); err != nil {
 		return c, err
 	}
-	if u, _ := url.Parse(c.Issuer); strings.Contains(u.Hostname(), "-admin.") {
-		return c, &ConfigError{Field: "Issuer", Value: c.Issuer, Fix: "use your Okta org's domain without \"-admin\" (the admin console's domain does not issue tokens)"}
+	if err := checkFields(c); err != nil {
+		return c, err
 	}
+	c = withDefaults(c)
+	if c.MaxKeyAge > 0 && c.MaxKeyAge <= c.RefreshInterval {
+		return c, &ConfigError{Field: "MaxKeyAge", Value: c.MaxKeyAge.String(),
+			Fix: fmt.Sprintf("make it longer than RefreshInterval (%s), or the keys expire before they are refreshed; NoMaxKeyAge removes the bound", c.RefreshInterval)}
+	}
+	// Checked after every other field, so that the first error named is
+	// the field most likely wrong (a placeholder, an algorithm).
+	if len(c.Audiences) == 0 && !c.AnyAudience && !c.AllowMissingAudience {
+		return c, &ConfigError{Field: "Audiences", Fix: "set it to the audience your API's access tokens carry, e.g. api://default: " +
+			"without one every access token is refused (set AnyAudience only if every call passes its own audiences, or you check the audience yourself)"}
+	}
+	return c, nil
+}
+
+// checkIssuer refuses an issuer identifier that no issuer can have, or that
+// still holds the sample's placeholder.
+func checkIssuer(issuer string, allowHTTP bool) error {
+	if issuer == "" {
+		return &ConfigError{Field: "Issuer", Fix: "set it to your authorization server's issuer URL, e.g. https://dev-123456.okta.com/oauth2/default"}
+	}
+	if strings.Contains(issuer, "{yourOktaDomain}") || strings.Contains(issuer, "{") {
+		return &ConfigError{Field: "Issuer", Value: issuer, Fix: "replace the placeholder with your Okta domain, e.g. https://dev-123456.okta.com/oauth2/default (the Okta Admin Console shows it under Security > API > Authorization Servers)"}
+	}
+	if err := checkURL("Issuer", issuer, allowHTTP, false); err != nil {
+		return err
+	}
+	if u, _ := url.Parse(issuer); strings.Contains(u.Hostname(), "-admin.") {
+		return &ConfigError{Field: "Issuer", Value: issuer, Fix: "use your Okta org's domain without \"-admin\" (the admin console's domain does not issue tokens)"}
+	}
+	return nil
+}
+
+// checkFields checks the fields whose rules do not depend on defaults.
+func checkFields(c Config) error {
 	if c.ClientID == "{clientId}" || strings.Contains(c.ClientID, "{") {
-		return c, &ConfigError{Field: "ClientID", Value: c.ClientID, Fix: "replace the placeholder with your application's client id (Okta Admin Console > Applications), or leave it empty to skip the cid check"}
+		return &ConfigError{Field: "ClientID", Value: c.ClientID, Fix: "replace the placeholder with your application's client id (Okta Admin Console > Applications), or leave it empty to skip the cid check"}
 	}
 	if c.JWKSURL != "" {
-		if err := checkURL("JWKSURL", c.JWKSURL, c.InsecureAllowHTTP); err != nil {
-			return c, err
+		if err := checkURL("JWKSURL", c.JWKSURL, c.InsecureAllowHTTP, true); err != nil {
+			return err
 		}
 	}
 	for _, a := range c.Audiences {
 		if a == "" {
-			return c, &ConfigError{Field: "Audiences", Fix: "remove the empty audience; use your API's identifier, e.g. api://default"}
+			return &ConfigError{Field: "Audiences", Fix: "remove the empty audience; use your API's identifier, e.g. api://default"}
 		}
-	}
-	if len(c.Algorithms) == 0 {
-		c.Algorithms = []string{"RS256"}
 	}
 	for _, a := range c.Algorithms {
 		if !supportedAlgorithms[a] {
-			return c, &ConfigError{Field: "Algorithms", Value: a, Fix: "use asymmetric JWS algorithms only: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 or EdDSA"}
+			return &ConfigError{Field: "Algorithms", Value: a, Fix: "use asymmetric JWS algorithms only: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 or EdDSA"}
 		}
 	}
 	if c.AllowMissingAudience && c.ClientID == "" {
-		return c, &ConfigError{Field: "ClientID", Fix: "set it to the client (app client id) the tokens are issued to: with AllowMissingAudience, the client is what binds a token without \"aud\" to this API"}
+		return &ConfigError{Field: "ClientID", Fix: "set it to the client (app client id) the tokens are issued to: with AllowMissingAudience, the client is what binds a token without \"aud\" to this API"}
+	}
+	if c.AnyAudience && len(c.Audiences) > 0 {
+		return &ConfigError{Field: "AnyAudience", Value: "true", Fix: "unset it, or empty Audiences: AnyAudience accepts any audience, Audiences lists the accepted ones"}
 	}
 	for name, want := range c.AssertClaims {
 		if err := checkAssertion(name, want); err != nil {
-			return c, err
+			return err
 		}
+	}
+	return nil
+}
+
+// withDefaults fills the zero fields with their defaults.
+func withDefaults(c Config) Config {
+	if len(c.Algorithms) == 0 {
+		c.Algorithms = []string{"RS256"}
 	}
 	switch {
 	case c.Leeway == 0:
@@ -230,10 +277,6 @@ func checkConfig(c Config) (Config, error) {
 	case c.MaxKeyAge < 0:
 		c.MaxKeyAge = 0 // no bound
 	}
-	if c.MaxKeyAge > 0 && c.MaxKeyAge <= c.RefreshInterval {
-		return c, &ConfigError{Field: "MaxKeyAge", Value: c.MaxKeyAge.String(),
-			Fix: fmt.Sprintf("make it longer than RefreshInterval (%s), or the keys expire before they are refreshed; NoMaxKeyAge removes the bound", c.RefreshInterval)}
-	}
 	if c.CacheMaxEntries <= 0 {
 		c.CacheMaxEntries = DefaultCacheMaxEntries
 	}
@@ -252,16 +295,24 @@ func checkConfig(c Config) (Config, error) {
 	if c.HTTPClient == nil {
 		c.HTTPClient = &http.Client{Timeout: c.FetchTimeout}
 	}
-	return c, nil
+	return c
 }
 
-func checkURL(field, raw string, allowHTTP bool) error {
+// checkURL checks an issuer identifier (query false) or a key URL (query
+// true). An issuer has neither query nor fragment (RFC 8414 §2); a JWKS URL
+// may have a query, since issuers publish some with one (Azure AD B2C names
+// its policy in ?p=), but a fragment is never sent to the server and so
+// never part of a URL that is fetched.
+func checkURL(field, raw string, allowHTTP, query bool) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return &ConfigError{Field: field, Value: raw, Fix: "use an absolute URL such as https://dev-123456.okta.com/oauth2/default"}
 	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return &ConfigError{Field: field, Value: raw, Fix: "remove the query or fragment"}
+	if strings.ContainsRune(raw, '#') {
+		return &ConfigError{Field: field, Value: raw, Fix: "remove the fragment (\"#...\")"}
+	}
+	if !query && (u.RawQuery != "" || u.ForceQuery) {
+		return &ConfigError{Field: field, Value: raw, Fix: "remove the query (\"?...\"): an issuer identifier has none (RFC 8414 §2)"}
 	}
 	if u.Scheme == "http" && !allowHTTP {
 		return &ConfigError{Field: field, Value: raw, Fix: "use https; for local testing only, set InsecureAllowHTTP (OKTA_TESTING_DISABLEHTTPSCHECK=true in the program)"}

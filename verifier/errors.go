@@ -11,7 +11,8 @@ import (
 // found; it never contains the token itself.
 var (
 	// ErrMalformed: the token is not a well-formed compact JWS (size, segments,
-	// base64url, JSON, duplicate or case-variant member names).
+	// base64url, JSON, duplicate or case-variant member names, a header
+	// parameter of encrypted tokens such as "enc").
 	ErrMalformed = errors.New("malformed token")
 	// ErrUnsupportedHeader: the JOSE header asks for something refused
 	// (an unknown "crit" entry, "b64": false, a nested JWT, a "typ" that is not
@@ -100,7 +101,10 @@ func (e *ValidationError) Unwrap() error { return e.Err }
 
 // ConfigError is returned by New when the configuration cannot work. Field
 // names the Config field (or the environment variable the program maps to
-// it); Fix says what to put there.
+// it); Fix says what to put there. A fetch of the keys returns one too
+// (from Refresh, and as the Err of ErrKeysUnavailable) when what the issuer
+// publishes shows the configuration wrong: an Issuer that differs from the
+// published issuer only by a trailing slash.
 type ConfigError struct {
 	Field string
 	Value string

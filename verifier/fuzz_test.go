@@ -87,7 +87,7 @@ func FuzzParseToken(f *testing.F) {
 // encoding/json, independently of parseObject, and returns a duplicate name
 // and a name that is a case variant (Unicode simple folding, as
 // encoding/json matches struct fields) of a registered one, if any.
-func fuzzObjectNames(data []byte, registered map[string]bool) (dup, variant string) {
+func fuzzObjectNames(data []byte, registered *nameRegistry) (dup, variant string) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return "", ""
@@ -103,7 +103,7 @@ func fuzzObjectNames(data []byte, registered map[string]bool) (dup, variant stri
 			dup = name
 		}
 		seen[name] = true
-		for r := range registered {
+		for _, r := range registered.list {
 			if name != r && strings.EqualFold(name, r) && variant == "" {
 				variant = name
 			}
@@ -133,7 +133,8 @@ func fuzzCheckRefusal(t *testing.T, token string, err error) {
 }
 
 // FuzzParseKeySet feeds JWKS documents to parseKeySet: whatever it keeps
-// must be a usable asymmetric key within the size rules.
+// must be a usable asymmetric key within the size rules, from a set without
+// duplicate or case-variant members.
 func FuzzParseKeySet(f *testing.F) {
 	for _, s := range []string{
 		`{"keys":[]}`,
@@ -143,6 +144,8 @@ func FuzzParseKeySet(f *testing.F) {
 		`{"keys":[{"kty":"RSA","kid":"k","e":"AQAB","n":"AQAB","key_ops":["encrypt"]}]}`,
 		`{"keys":{}}`,
 		`[]`,
+		`{"keys":[],"Keys":[{"kty":"OKP","crv":"Ed25519","kid":"e","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}`,
+		`{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"e","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","USE":"enc"}]}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -153,6 +156,9 @@ func FuzzParseKeySet(f *testing.F) {
 				t.Fatal("a snapshot with an error")
 			}
 			return
+		}
+		if dup, variant := fuzzObjectNames(body, jwksNames); dup != "" || variant != "" {
+			t.Fatalf("accepted a key set with duplicate member %q / case variant %q", dup, variant)
 		}
 		n := 0
 		for kid, keys := range snap.byKID {
@@ -177,7 +183,8 @@ func FuzzParseKeySet(f *testing.F) {
 }
 
 // FuzzParseDiscovery feeds metadata documents to parseDiscovery: what it
-// returns must be an absolute https URL, from a document naming our issuer.
+// returns must be an absolute https URL, from a document naming our issuer,
+// without duplicate or case-variant members.
 func FuzzParseDiscovery(f *testing.F) {
 	const issuer = "https://issuer.example.com/oauth2/default"
 	for _, s := range []string{
@@ -187,6 +194,8 @@ func FuzzParseDiscovery(f *testing.F) {
 		`{"issuer":"` + issuer + `"}`,
 		`<html>`,
 		`{"issuer":null,"jwks_uri":7}`,
+		`{"issuer":"` + issuer + `","jwks_uri":"` + issuer + `/v1/keys","JWKS_URI":"https://evil.example.com/keys"}`,
+		`{"issuer":"` + issuer + `/","jwks_uri":"` + issuer + `/v1/keys?p=policy"}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -194,6 +203,9 @@ func FuzzParseDiscovery(f *testing.F) {
 		u, err := parseDiscovery(body, issuer+"/.well-known/openid-configuration", issuer, false)
 		if err != nil {
 			return
+		}
+		if dup, variant := fuzzObjectNames(body, discoveryNames); dup != "" || variant != "" {
+			t.Fatalf("accepted a document with duplicate member %q / case variant %q", dup, variant)
 		}
 		p, perr := url.Parse(u)
 		if perr != nil || p.Scheme != "https" || p.Host == "" {

@@ -2,41 +2,17 @@ package verifier
 
 import (
 	"context"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
-	"crypto/rsa"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
-	"net/url"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	jose "github.com/go-jose/go-jose/v4"
 )
-
-// RSA keys outside these bounds are refused when the key set is read: short
-// keys are forgeable, absurdly long ones make every verification a DoS.
-const (
-	minRSABits = 2048
-	maxRSABits = 8192
-)
-
-// publicKey is one usable signing key from the issuer's JWKS.
-type publicKey struct {
-	kid string
-	alg string // the JWK's "alg", empty when absent
-	key crypto.PublicKey
-}
 
 // keySnapshot is an immutable view of the key set; verifications read it
 // without locks and a fetch replaces it whole.
@@ -72,6 +48,16 @@ type keySet struct {
 	lastKidMiss time.Time // start of the last fetch caused by an unknown kid
 	lastErr     error     // error of the last fetch, nil after a success
 	jwksURL     string    // from the configuration or discovery
+	outage      outage    // the failures since the last successful fetch
+}
+
+// outage is a run of failed fetches. It is logged when it starts, when the
+// cause of the failures changes, and when it ends, not at each retry: an
+// issuer down for an hour would otherwise write a line per retry.
+type outage struct {
+	since    time.Time // first failure; zero when the last fetch succeeded
+	failures int
+	cause    string // failureCause of the failure last logged
 }
 
 type fetchCall struct {
@@ -296,26 +282,86 @@ func (k *keySet) startFetchLocked() *fetchCall {
 		k.inflight = nil
 		k.lastErr = err
 		if err == nil {
-			k.jwksURL = discovered
-			old := k.current.Load()
-			keepIdentity(old, snap)
-			k.logChanges(old, snap)
-			k.current.Store(snap)
-			if removed := removedKeys(old, snap); len(removed) > 0 && k.onRemoved != nil {
-				k.onRemoved(removed)
-			}
+			k.storeLocked(snap, discovered)
 		} else {
 			if k.cfg.JWKSURL == "" {
 				k.jwksURL = "" // rediscover next time: the JWKS may have moved
 			}
-			k.log.Warn("verifier: could not fetch the issuer's keys; keeping the last good ones",
-				"issuer", k.cfg.Issuer, "keys_held", k.current.Load() != nil, "error", err)
+			k.logFailureLocked(err)
 		}
 		k.mu.Unlock()
 		call.snap, call.err = snap, err
 		close(call.done)
 	}()
 	return call
+}
+
+// storeLocked makes snap the key set, fetched from jwksURL.
+func (k *keySet) storeLocked(snap *keySnapshot, jwksURL string) {
+	k.jwksURL = jwksURL
+	if o := k.outage; !o.since.IsZero() {
+		k.log.Info("verifier: the issuer's keys are fetched again",
+			"issuer", k.cfg.Issuer, "outage_for", k.cfg.Now().Sub(o.since).Round(time.Second).String(), "failed_fetches", o.failures)
+		k.outage = outage{}
+	}
+	old := k.current.Load()
+	keepIdentity(old, snap)
+	k.logChanges(old, snap)
+	k.current.Store(snap)
+	if removed := removedKeys(old, snap); len(removed) > 0 && k.onRemoved != nil {
+		k.onRemoved(removed)
+	}
+}
+
+// logFailureLocked logs a failed fetch if it starts an outage or changes
+// its cause, saying what the failure means for tokens: whether keys are
+// still held, and how long they remain usable.
+func (k *keySet) logFailureLocked(err error) {
+	now := k.cfg.Now()
+	o := &k.outage
+	o.failures++
+	cause := failureCause(err)
+	if !o.since.IsZero() && cause == o.cause {
+		return
+	}
+	attrs := []any{"issuer", k.cfg.Issuer}
+	if o.since.IsZero() {
+		o.since = now
+	} else {
+		attrs = append(attrs, "outage_for", now.Sub(o.since).Round(time.Second).String(), "failed_fetches", o.failures)
+	}
+	o.cause = cause
+	snap := k.current.Load()
+	msg := "verifier: could not fetch the issuer's keys; keeping the last good ones"
+	switch {
+	case snap == nil:
+		msg = "verifier: could not fetch the issuer's keys; no keys are held: tokens are refused with ErrKeysUnavailable (HTTP 503) until the issuer answers"
+	case !k.fresh(snap, now.UnixNano()):
+		msg = "verifier: could not fetch the issuer's keys; the keys held are past MaxKeyAge: tokens are refused with ErrKeysUnavailable (HTTP 503) until the issuer answers"
+	case k.cfg.MaxKeyAge > 0:
+		attrs = append(attrs, "usable_for", (k.cfg.MaxKeyAge - now.Sub(snap.fetched)).Round(time.Second).String())
+	}
+	attrs = append(attrs, "keys_held", snap != nil, "error", err)
+	k.log.Warn(msg, attrs...)
+}
+
+// failureCause is what tells the failures of an outage apart: the innermost
+// error. For an issuer that does not answer, that is the network's error,
+// the same whether the JWKS or a discovery document was asked for, so that
+// one unreachable issuer is one log line; an answer refused is told apart
+// by the document it came from.
+func failureCause(err error) string {
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
+		return "timeout"
+	}
+	for {
+		inner := errors.Unwrap(err)
+		if inner == nil {
+			return err.Error()
+		}
+		err = inner
+	}
 }
 
 // keepIdentity makes snap reuse old's *publicKey for every key that did not
@@ -348,14 +394,6 @@ func removedKeys(old, snap *keySnapshot) []*publicKey {
 		}
 	}
 	return removed
-}
-
-// same reports whether two keys are the same key material under the same
-// kid and alg.
-func (p *publicKey) same(q *publicKey) bool {
-	type equaler interface{ Equal(crypto.PublicKey) bool }
-	e, ok := p.key.(equaler)
-	return ok && p.kid == q.kid && p.alg == q.alg && e.Equal(q.key)
 }
 
 func (k *keySet) logChanges(old, snap *keySnapshot) {
@@ -401,63 +439,6 @@ func (k *keySet) download(ctx context.Context, jwksURL string) (*keySnapshot, st
 	return snap, jwksURL, nil
 }
 
-// discoveryPaths lists where the metadata may be, in order: OpenID Connect
-// discovery, then RFC 8414 both as Okta serves it (appended to the issuer)
-// and as the RFC places it (inserted before the issuer's path).
-func discoveryURLs(issuer string) []string {
-	trimmed := strings.TrimSuffix(issuer, "/")
-	urls := []string{
-		trimmed + "/.well-known/openid-configuration",
-		trimmed + "/.well-known/oauth-authorization-server",
-	}
-	if u, err := url.Parse(issuer); err == nil && strings.Trim(u.Path, "/") != "" {
-		urls = append(urls, u.Scheme+"://"+u.Host+"/.well-known/oauth-authorization-server"+strings.TrimSuffix(u.Path, "/"))
-	}
-	return urls
-}
-
-func (k *keySet) discover(ctx context.Context) (string, error) {
-	var errs []error
-	for _, docURL := range discoveryURLs(k.cfg.Issuer) {
-		body, err := k.get(ctx, docURL)
-		if err != nil {
-			errs = append(errs, err)
-			if ctx.Err() != nil {
-				break
-			}
-			continue
-		}
-		return parseDiscovery(body, docURL, k.cfg.Issuer, k.cfg.InsecureAllowHTTP)
-	}
-	return "", fmt.Errorf("discovery failed for issuer %s: %w", k.cfg.Issuer, errors.Join(errs...))
-}
-
-// parseDiscovery reads the jwks_uri of a metadata document, which must name
-// our issuer exactly: a document for another issuer would hand us its keys.
-func parseDiscovery(body []byte, docURL, issuer string, allowHTTP bool) (string, error) {
-	var doc struct {
-		Issuer  *string `json:"issuer"`
-		JWKSURI *string `json:"jwks_uri"`
-	}
-	if err := json.Unmarshal(body, &doc); err != nil {
-		return "", fmt.Errorf("discovery document at %s is not valid JSON: %w", docURL, err)
-	}
-	if doc.Issuer == nil || *doc.Issuer != issuer {
-		found := "absent"
-		if doc.Issuer != nil {
-			found = brief(*doc.Issuer)
-		}
-		return "", fmt.Errorf("discovery document at %s names issuer %s, expected %q", docURL, found, issuer)
-	}
-	if doc.JWKSURI == nil || *doc.JWKSURI == "" {
-		return "", fmt.Errorf("discovery document at %s has no jwks_uri: set the JWKS URL explicitly", docURL)
-	}
-	if err := checkURL("jwks_uri", *doc.JWKSURI, allowHTTP); err != nil {
-		return "", fmt.Errorf("discovery document at %s: %w", docURL, err)
-	}
-	return *doc.JWKSURI, nil
-}
-
 // get fetches a small JSON document: 200 only, at most MaxKeySetBytes.
 func (k *keySet) get(ctx context.Context, u string) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
@@ -482,129 +463,4 @@ func (k *keySet) get(ctx context.Context, u string) ([]byte, error) {
 		return nil, fmt.Errorf("GET %s: body larger than %d bytes", u, MaxKeySetBytes)
 	}
 	return body, nil
-}
-
-// parseKeySet reads a JWKS, keeping the keys fit to verify signatures and
-// logging those it skips: one odd key must not hide the others.
-func parseKeySet(body []byte, log *slog.Logger) (*keySnapshot, error) {
-	var set struct {
-		Keys []json.RawMessage `json:"keys"`
-	}
-	if err := json.Unmarshal(body, &set); err != nil {
-		return nil, fmt.Errorf("not a JSON key set: %w", err)
-	}
-	snap := &keySnapshot{byKID: make(map[string][]*publicKey, len(set.Keys))}
-	for i, raw := range set.Keys {
-		key, err := parseKey(raw)
-		if err != nil {
-			log.Warn("verifier: skipping a key of the issuer's key set", "index", i, "reason", err)
-			continue
-		}
-		snap.byKID[key.kid] = append(snap.byKID[key.kid], key)
-		snap.count++
-	}
-	if snap.count == 0 {
-		return nil, fmt.Errorf("no usable signing key among %d keys", len(set.Keys))
-	}
-	return snap, nil
-}
-
-func parseKey(raw json.RawMessage) (*publicKey, error) {
-	var jwk jose.JSONWebKey
-	if err := jwk.UnmarshalJSON(raw); err != nil {
-		return nil, err
-	}
-	if jwk.Use != "" && jwk.Use != "sig" {
-		return nil, fmt.Errorf("kid %q: use is %q, not sig", jwk.KeyID, jwk.Use)
-	}
-	if err := checkKeyOps(raw, jwk.KeyID); err != nil {
-		return nil, err
-	}
-	if _, symmetric := jwk.Key.([]byte); symmetric {
-		return nil, fmt.Errorf("kid %q: a symmetric (oct) key; only asymmetric signing keys are used", jwk.KeyID)
-	}
-	if !jwk.IsPublic() {
-		// A private key has no business in a JWKS; use only its public half.
-		jwk = jwk.Public()
-	}
-	key := &publicKey{kid: jwk.KeyID, alg: jwk.Algorithm, key: jwk.Key}
-	switch pub := jwk.Key.(type) {
-	case *rsa.PublicKey:
-		if bits := pub.N.BitLen(); bits < minRSABits || bits > maxRSABits {
-			return nil, fmt.Errorf("kid %q: RSA key of %d bits, outside %d..%d", jwk.KeyID, bits, minRSABits, maxRSABits)
-		}
-		if rocaFingerprint(pub.N) {
-			return nil, fmt.Errorf("kid %q: RSA key with the ROCA fingerprint (CVE-2017-15361): it can be factored", jwk.KeyID)
-		}
-	case *ecdsa.PublicKey:
-		switch pub.Curve {
-		case elliptic.P256(), elliptic.P384(), elliptic.P521():
-		default:
-			return nil, fmt.Errorf("kid %q: unsupported curve", jwk.KeyID)
-		}
-	case ed25519.PublicKey:
-	default:
-		return nil, fmt.Errorf("kid %q: %T is not an asymmetric signing key", jwk.KeyID, jwk.Key)
-	}
-	// A key whose "alg" no supported algorithm matches ("HS256" on an RSA
-	// key, "ES384" on a P-256 key) could never verify a token: drop it here,
-	// with the reason, rather than keep a key that only wastes lookups.
-	if key.alg != "" && !key.fitsAnyAlgorithm() {
-		return nil, fmt.Errorf("kid %q: alg %q does not fit a %s key", jwk.KeyID, key.alg, keyTypeName(jwk.Key))
-	}
-	return key, nil
-}
-
-func (p *publicKey) fitsAnyAlgorithm() bool {
-	for alg := range supportedAlgorithms {
-		if p.fitsAlgorithm(alg) {
-			return true
-		}
-	}
-	return false
-}
-
-// fitsAlgorithm reports whether key may verify alg: the key type decides the
-// algorithm family (an RSA key never feeds HMAC), and a JWK that names its
-// algorithm must name this one.
-func (p *publicKey) fitsAlgorithm(alg string) bool {
-	if p.alg != "" && p.alg != alg {
-		return false
-	}
-	switch pub := p.key.(type) {
-	case *rsa.PublicKey:
-		return strings.HasPrefix(alg, "RS") || strings.HasPrefix(alg, "PS")
-	case *ecdsa.PublicKey:
-		switch alg {
-		case "ES256":
-			return pub.Curve == elliptic.P256()
-		case "ES384":
-			return pub.Curve == elliptic.P384()
-		case "ES512":
-			return pub.Curve == elliptic.P521()
-		}
-	case ed25519.PublicKey:
-		return alg == "EdDSA"
-	}
-	return false
-}
-
-// keyTypeName names a public key the way a JWKS author knows it.
-func keyTypeName(key any) string {
-	switch pub := key.(type) {
-	case *rsa.PublicKey:
-		return "RSA"
-	case *ecdsa.PublicKey:
-		return "EC " + pub.Curve.Params().Name
-	case ed25519.PublicKey:
-		return "Ed25519"
-	}
-	return fmt.Sprintf("%T", key)
-}
-
-func keyCount(n int) string {
-	if n == 1 {
-		return "1 key"
-	}
-	return strconv.Itoa(n) + " keys"
 }

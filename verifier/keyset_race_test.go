@@ -19,7 +19,7 @@ import (
 func TestLookupSeesKeysFetchedMeanwhile(t *testing.T) {
 	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	cfg, err := checkConfig(Config{
-		Issuer: "https://issuer.example.com", Logger: fuzzLog,
+		Issuer: "https://issuer.example.com", Audiences: []string{"api://default"}, Logger: fuzzLog,
 		HTTPClient:         &http.Client{Transport: noNetwork{}},
 		MinRefetchInterval: time.Hour, RefreshInterval: time.Hour,
 	})

@@ -670,7 +670,7 @@ func TestProviderShapedTokens(t *testing.T) {
 		},
 		providerCase{
 			name:  "cognito/ID token",
-			cfg:   verifier.Config{Issuer: cg.url},
+			cfg:   verifier.Config{Issuer: cg.url, Audiences: []string{appClient}},
 			token: cgID,
 			id:    &idCheck{clientID: appClient},
 		},
@@ -709,7 +709,7 @@ func TestProviderShapedTokens(t *testing.T) {
 	add(
 		providerCase{
 			name:  "google/ID token",
-			cfg:   verifier.Config{Issuer: gg.url},
+			cfg:   verifier.Config{Issuer: gg.url, Audiences: []string{ggClient}},
 			token: ggID,
 			id:    &idCheck{clientID: ggClient, nonce: "0394852-3190485-2490358"},
 		},
@@ -726,7 +726,7 @@ func TestProviderShapedTokens(t *testing.T) {
 			// an https URL and is compared exactly, so such tokens are refused
 			// whatever the configuration (see TestProviderIssuerForms).
 			name: "google/ID token with iss \"accounts.google.com\"",
-			cfg:  verifier.Config{Issuer: gg.url},
+			cfg:  verifier.Config{Issuer: gg.url, Audiences: []string{ggClient}},
 			token: gg.sign(0, map[string]any{"typ": "JWT"},
 				merge(ggClaims, map[string]any{"iss": strings.TrimPrefix(gg.url, "http://")})),
 			id:   &idCheck{clientID: ggClient},

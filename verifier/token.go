@@ -72,11 +72,17 @@ func (t *Token) ID() string { return t.id }
 func (t *Token) ClientID() string { return t.clientID }
 
 // Scopes returns the granted scopes, read from "scp" (Okta's array, or Entra
-// ID's space-separated string) or else from RFC 9068's space-separated
-// "scope" string. The slice is a copy.
+// ID's space-separated string) or else from "scope" (RFC 9068's
+// space-separated string, or the array of IdentityServer and Spring
+// Authorization Server). A string is split on spaces (U+0020) only, as RFC
+// 6749 §3.3 defines it; a token whose scope claim holds any character a
+// scope-token cannot (a tab, a no-break space, a quote…) is refused with
+// ErrInvalidClaim, so every scope returned is a valid scope-token. The
+// slice is a copy.
 func (t *Token) Scopes() []string { return slices.Clone(t.scopes) }
 
-// HasScope reports whether scope was granted.
+// HasScope reports whether scope was granted, comparing exactly (scopes are
+// case-sensitive).
 func (t *Token) HasScope(scope string) bool { return slices.Contains(t.scopes, scope) }
 
 // Nonce returns an ID token's "nonce" claim, empty when absent.

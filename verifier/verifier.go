@@ -39,7 +39,8 @@ func (v *Verifier) Issuer() string { return v.cfg.Issuer }
 
 // VerifyAccessToken verifies an access token and returns it. The token's
 // "aud" must hold one of audiences, or, when none are given, one of
-// Config.Audiences. The error, when not nil, is a *ValidationError.
+// Config.Audiences (any, with Config.AnyAudience). The error, when not nil,
+// is a *ValidationError.
 //
 // The checks, in order: size and shape (before any parsing); the header
 // (algorithm on the allow-list, no "crit", no "b64", no nested JWT, "typ" fit
@@ -82,7 +83,13 @@ func (v *Verifier) VerifyAccessToken(ctx context.Context, token string, audience
 // finishAccessToken applies the checks that depend on the call (the
 // audience), then reports the outcome of those that do not.
 func (v *Verifier) finishAccessToken(t *Token, audiences []string, fixedErr error) (*Token, error) {
-	if err := checkAudience(t, audiences, v.cfg.AllowMissingAudience); err != nil {
+	if len(audiences) == 0 && v.cfg.AnyAudience {
+		// Any audience, but not none: a token without "aud" still needs
+		// AllowMissingAudience.
+		if t.audience == nil && !v.cfg.AllowMissingAudience {
+			return nil, &ValidationError{Kind: ErrMissingClaim, Claim: "aud", Detail: "AnyAudience accepts any audience, not a token without one"}
+		}
+	} else if err := checkAudience(t, audiences, v.cfg.AllowMissingAudience); err != nil {
 		return nil, err
 	}
 	if fixedErr != nil {
@@ -211,18 +218,23 @@ func (v *Verifier) checkHeader(raw []byte, kind tokenKind) (Header, error) {
 	if err != nil {
 		return Header{}, malformed("the header: " + err.Error())
 	}
+	hm, err := findHeaderMembers(members)
+	if err != nil {
+		return Header{}, err
+	}
 	var h Header
 	for _, m := range [...]struct {
 		name string
+		raw  json.RawMessage
 		dst  *string
-	}{{"alg", &h.Algorithm}, {"kid", &h.KeyID}, {"typ", &h.Type}} {
-		if r, ok := members.get(m.name); ok {
-			if *m.dst, err = jsonString(r); err != nil {
+	}{{"alg", hm.alg, &h.Algorithm}, {"kid", hm.kid, &h.KeyID}, {"typ", hm.typ, &h.Type}} {
+		if m.raw != nil {
+			if *m.dst, err = jsonString(m.raw); err != nil {
 				return Header{}, malformed(fmt.Sprintf("the header member %q is not a string", m.name))
 			}
 		}
 	}
-	if _, ok := members.get("alg"); !ok {
+	if hm.alg == nil {
 		return Header{}, &ValidationError{Kind: ErrAlgorithmNotAllowed, Claim: "alg", Expected: allowList(v.cfg.Algorithms)}
 	}
 	if !v.algorithmAllowed(h.Algorithm) {
@@ -232,16 +244,16 @@ func (v *Verifier) checkHeader(raw []byte, kind tokenKind) (Header, error) {
 		}
 		return Header{}, &ValidationError{Kind: ErrAlgorithmNotAllowed, Claim: "alg", Found: brief(h.Algorithm), Expected: allowList(v.cfg.Algorithms), Detail: detail}
 	}
-	if r, ok := members.get("crit"); ok {
-		return Header{}, &ValidationError{Kind: ErrUnsupportedHeader, Claim: "crit", Found: brief(string(r)), Detail: "no critical header extensions are supported"}
+	if hm.crit != nil {
+		return Header{}, &ValidationError{Kind: ErrUnsupportedHeader, Claim: "crit", Found: brief(string(hm.crit)), Detail: "no critical header extensions are supported"}
 	}
-	if _, ok := members.get("b64"); ok {
+	if hm.b64 != nil {
 		return Header{}, &ValidationError{Kind: ErrUnsupportedHeader, Claim: "b64", Detail: "unencoded payloads (RFC 7797) are not supported"}
 	}
-	if r, ok := members.get("cty"); ok {
+	if hm.cty != nil {
 		var cty string
-		if json.Unmarshal(r, &cty) != nil || strings.EqualFold(cty, "JWT") {
-			return Header{}, &ValidationError{Kind: ErrUnsupportedHeader, Claim: "cty", Found: brief(string(r)), Detail: "nested tokens are not accepted"}
+		if json.Unmarshal(hm.cty, &cty) != nil || strings.EqualFold(cty, "JWT") {
+			return Header{}, &ValidationError{Kind: ErrUnsupportedHeader, Claim: "cty", Found: brief(string(hm.cty)), Detail: "nested tokens are not accepted"}
 		}
 	}
 	if !typeFits(h.Type, kind, v.cfg.RequireAccessTokenType) {
@@ -258,6 +270,38 @@ func (v *Verifier) checkHeader(raw []byte, kind tokenKind) (Header, error) {
 		return Header{}, malformed("the header member \"kid\" is longer than 1024 bytes")
 	}
 	return h, nil
+}
+
+// headerMembers are the values of the header members checkHeader reads,
+// nil when absent.
+type headerMembers struct{ alg, kid, typ, crit, b64, cty json.RawMessage }
+
+// findHeaderMembers finds the members checkHeader reads, in one pass over
+// the header, and refuses the header of an encrypted token.
+func findHeaderMembers(members jsonObject) (headerMembers, error) {
+	var hm headerMembers
+	for i := range members {
+		switch m := &members[i]; m.name {
+		case "alg":
+			hm.alg = m.raw
+		case "kid":
+			hm.kid = m.raw
+		case "typ":
+			hm.typ = m.raw
+		case "crit":
+			hm.crit = m.raw
+		case "b64":
+			hm.b64 = m.raw
+		case "cty":
+			hm.cty = m.raw
+		case "enc", "zip", "epk", "apu", "apv", "iv", "tag", "p2s", "p2c":
+			// Parameters only an encrypted token carries (RFC 7516 §4.1),
+			// by which RFC 7516 §9 tells a JWE from a JWS: an encrypted
+			// token cut short or mislabelled, never a signed one.
+			return hm, malformed(fmt.Sprintf("the header holds %q, a parameter of encrypted tokens (JWE, RFC 7516): only signed tokens (JWS) are accepted", m.name))
+		}
+	}
+	return hm, nil
 }
 
 // typeFits applies explicit typing (RFC 8725 §3.11): an access token may say

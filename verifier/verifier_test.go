@@ -114,6 +114,11 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		{"missing audience without a client", verifier.Config{Issuer: "https://dev-1.okta.com/oauth2/default", AllowMissingAudience: true}, "ClientID", "binds a token without"},
 		{"max key age under refresh", verifier.Config{Issuer: "https://dev-1.okta.com/oauth2/default", MaxKeyAge: time.Minute}, "MaxKeyAge", "longer than RefreshInterval (15m0s)"},
 		{"assertion type", verifier.Config{Issuer: "https://dev-1.okta.com/oauth2/default", AssertClaims: map[string]any{"groups": []string{"a"}}}, "AssertClaims", "groups.includes"},
+		{"no audience", verifier.Config{Issuer: "https://dev-1.okta.com/oauth2/default"}, "Audiences", "every access token is refused"},
+		{"any audience beside audiences", verifier.Config{Issuer: "https://dev-1.okta.com/oauth2/default", Audiences: []string{"api://default"}, AnyAudience: true}, "AnyAudience", "unset it, or empty Audiences"},
+		{"issuer with a query", verifier.Config{Issuer: "https://dev-1.okta.com/oauth2/default?p=1", Audiences: []string{"api://default"}}, "Issuer", "an issuer identifier has none (RFC 8414"},
+		{"issuer with a fragment", verifier.Config{Issuer: "https://dev-1.okta.com/oauth2/default#x", Audiences: []string{"api://default"}}, "Issuer", "remove the fragment"},
+		{"jwks url with a fragment", verifier.Config{Issuer: "https://dev-1.okta.com/oauth2/default", Audiences: []string{"api://default"}, JWKSURL: "https://dev-1.okta.com/keys?p=1#x"}, "JWKSURL", "remove the fragment"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -127,7 +132,7 @@ func TestNewRefusesBadConfig(t *testing.T) {
 			}
 		})
 	}
-	if _, err := verifier.New(verifier.Config{Issuer: "http://127.0.0.1:1/oauth2/default", InsecureAllowHTTP: true, Logger: quiet}); err != nil {
+	if _, err := verifier.New(verifier.Config{Issuer: "http://127.0.0.1:1/oauth2/default", Audiences: []string{"api://default"}, InsecureAllowHTTP: true, Logger: quiet}); err != nil {
 		t.Errorf("http issuer with InsecureAllowHTTP: %v", err)
 	}
 }
@@ -167,7 +172,7 @@ func TestVerifyAccessToken(t *testing.T) {
 		{name: "aud of wrong type", token: mint(t, srv, map[string]any{"aud": 7}), want: verifier.ErrInvalidClaim, message: `"aud"`},
 		{name: "per-call audience", token: mint(t, srv, map[string]any{"aud": "api://orders"}), aud: []string{"api://orders"}},
 		{name: "per-call audience replaces config", token: valid, aud: []string{"api://orders"}, want: verifier.ErrWrongAudience},
-		{name: "no audience configured", token: valid, edit: func(c *verifier.Config) { c.Audiences = nil }, want: verifier.ErrWrongAudience, message: "no expected audience"},
+		{name: "no audience configured, a token with one", token: valid, edit: func(c *verifier.Config) { c.Audiences, c.AllowMissingAudience, c.ClientID = nil, true, "dev-client" }, want: verifier.ErrWrongAudience, message: "no expected audience"},
 		{name: "wrong issuer", token: mint(t, srv, map[string]any{"iss": "https://evil.example.com/oauth2/default"}), want: verifier.ErrWrongIssuer, message: `claim "iss" is "https://evil.example.com/oauth2/default", expected "` + srv.URL + `"`},
 		{name: "issuer with trailing slash", token: mint(t, srv, map[string]any{"iss": srv.URL + "/"}), want: verifier.ErrWrongIssuer},
 		{name: "issuer absent", token: mint(t, srv, map[string]any{"iss": nil}), want: verifier.ErrMissingClaim, message: `"iss"`},
@@ -492,11 +497,18 @@ func TestBackgroundRefreshAndStaleKeys(t *testing.T) {
 	}
 	// Old keys are refreshed in the background, without delaying the request.
 	clock.Add(int64(verifier.DefaultRefreshInterval + time.Second))
+	refreshed := now()
 	tok = mint(t, srv, map[string]any{"iat": now().Unix(), "exp": now().Add(time.Hour).Unix()})
 	if _, err := v.VerifyAccessToken(ctx, tok); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { return srv.Issuer.Requests("/v1/keys") == 2 })
+	// Wait until the verifier holds the refreshed keys, not until the
+	// issuer has served them: the fetch stores its keys a moment after the
+	// response, and the clock jump below must not fall in that moment.
+	waitFor(t, func() bool { return !verifier.KeysFetchedAt(v).Before(refreshed) })
+	if got := srv.Issuer.Requests("/v1/keys"); got != 2 {
+		t.Fatalf("JWKS fetched %d times, want 2 (first use, background refresh)", got)
+	}
 	// The issuer goes away: the keys held keep working, within MaxKeyAge.
 	srv.Close()
 	clock.Add(int64(verifier.DefaultMaxKeyAge - time.Minute))
@@ -706,7 +718,7 @@ func TestDiscovery(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			issuer := issuerDouble(t, tt.serve)
-			v, err := verifier.New(verifier.Config{Issuer: issuer, InsecureAllowHTTP: true, Logger: quiet})
+			v, err := verifier.New(verifier.Config{Issuer: issuer, Audiences: []string{"api://default"}, InsecureAllowHTTP: true, Logger: quiet})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -740,7 +752,10 @@ func TestKeySetSkipsUnfitKeys(t *testing.T) {
 		}
 		io.WriteString(w, `{"issuer":"`+iss+`","jwks_uri":"`+iss+`/v1/keys"}`)
 	})
-	v, _ := verifier.New(verifier.Config{Issuer: issuer, InsecureAllowHTTP: true, Logger: quiet})
+	v, err := verifier.New(verifier.Config{Issuer: issuer, Audiences: []string{"api://default"}, InsecureAllowHTTP: true, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := v.Refresh(context.Background()); err == nil || !strings.Contains(err.Error(), "no usable signing key among 3 keys") {
 		t.Fatalf("a set of a short RSA key, an encryption key and an off-curve point: %v", err)
 	}
