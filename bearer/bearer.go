@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/resource-server/resource-server/internal/scope"
 	"github.com/resource-server/resource-server/verifier"
 )
 
@@ -41,7 +42,13 @@ type Options struct {
 	// Logger receives one record per refused request: the reason, the method
 	// and path, and the token's "jti" or a short SHA-256 prefix of the token,
 	// never the token. Requests without credentials are logged at Debug, other
-	// refusals at Info, unavailable issuer keys at Warn. Nil: no logging.
+	// refusals at Info, unavailable issuer keys at Warn.
+	//
+	// Nil means slog.Default(), as it is when each record is written (so a
+	// later slog.SetDefault is followed): refusals are logged unless asked
+	// not to be, since a verifier that refuses silently hides both attacks
+	// and misconfiguration. For no records at all, pass
+	// slog.New(slog.DiscardHandler); LogRate caps them either way.
 	Logger *slog.Logger
 
 	// LogRate caps the refusal records written per second; the records
@@ -55,6 +62,13 @@ type Options struct {
 	// It is added to every challenge as resource_metadata="…". It must not
 	// hold '"', '\' or control characters (Middleware panics).
 	ResourceMetadata string
+
+	// ResourceMetadataFunc, when set, returns the metadata URL for a refused
+	// request, for a resource whose base URL depends on the request (e.g. its
+	// Host); it is used instead of ResourceMetadata, which stands in when it
+	// returns "" or a URL holding '"', '\' or control characters. Mind that
+	// a Host header is the client's to choose.
+	ResourceMetadataFunc func(r *http.Request) string
 }
 
 // middleware is the configuration shared by Middleware's handler and, through
@@ -67,6 +81,8 @@ type middleware struct {
 	realm     string // `Bearer realm="…"`, ready to be continued
 	suffix    string // `, resource_metadata="…"` or ""
 	plain     string // realm + suffix: the challenge without an error
+
+	metadata func(*http.Request) string // Options.ResourceMetadataFunc, or nil
 }
 
 // Middleware returns middleware that admits only requests carrying a bearer
@@ -91,10 +107,15 @@ func Middleware(v AccessTokenVerifier, opts Options) func(http.Handler) http.Han
 	if !quotable(opts.ResourceMetadata) {
 		panic(fmt.Sprintf("bearer: Options.ResourceMetadata %q holds a '\"', '\\' or control character", opts.ResourceMetadata))
 	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = defaultLogger
+	}
 	m := &middleware{
 		v:         v,
 		audiences: slices.Clone(opts.Audiences),
-		logger:    opts.Logger,
+		metadata:  opts.ResourceMetadataFunc,
+		logger:    logger,
 		logLimit:  newLogLimiter(opts.LogRate, time.Now),
 		realm:     `Bearer realm="` + realm + `"`,
 	}
@@ -138,21 +159,22 @@ func verificationError(err error) *Error {
 
 // RequireScopes returns middleware that passes on only requests whose
 // verified token (see FromContext) holds every one of scopes, as reported by
-// Token.HasScope (Okta's "scp" array or RFC 9068's "scope" string). Other
-// requests are answered 403 with
+// Token.HasScope (the token's "scp" or "scope" claim, an array or a string
+// split on spaces only; the verifier refuses a token whose scope claim holds
+// any character a scope cannot). Other requests are answered 403 with
 //
 //	WWW-Authenticate: Bearer realm="…", error="insufficient_scope", error_description="…", scope="a b"
 //
 // where scope lists all of scopes. It must run inside Middleware, whose realm,
 // resource metadata URL and logger it uses; a request that did not pass
 // through Middleware is answered 500, since that is a wiring mistake.
-// RequireScopes panics when a scope is empty or holds a character that RFC
-// 6750 §3 does not allow in a scope ('"', '\', space, control characters).
+// RequireScopes panics when a scope is not an RFC 6749 §3.3 scope-token (see
+// ValidScope): a programming error best found at start-up.
 func RequireScopes(scopes ...string) func(http.Handler) http.Handler {
 	scopes = slices.Clone(scopes)
 	for _, s := range scopes {
-		if !ValidScope(s) {
-			panic(fmt.Sprintf("bearer: RequireScopes: invalid scope %q", s))
+		if err := scope.Check(s); err != nil {
+			panic(fmt.Sprintf("bearer: RequireScopes: invalid scope %q: %v; %s", s, err, scope.Syntax))
 		}
 	}
 	joined := strings.Join(scopes, " ")
@@ -175,7 +197,7 @@ func RequireScopes(scopes ...string) func(http.Handler) http.Handler {
 			}
 			if missing != nil {
 				raw := ""
-				if tok.ID() == "" && m.logger != nil {
+				if tok.ID() == "" {
 					raw, _ = extract(r) // for the log's fingerprint
 				}
 				m.refuse(w, r, &Error{
@@ -235,17 +257,31 @@ func quotable(s string) bool {
 	return true
 }
 
-// ValidScope reports whether s can be required by RequireScopes: an RFC 6750
-// scope-token, 1*( %x21 / %x23-5B / %x5D-7E ), so no space, '"', '\' or
-// control character.
-func ValidScope(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c <= 0x20 || c >= 0x7f || c == '"' || c == '\\' {
-			return false
-		}
-	}
-	return true
+// ValidScope reports whether s can be required by RequireScopes: one RFC
+// 6749 §3.3 scope-token, 1*( %x21 / %x23-5B / %x5D-7E ), so printable ASCII
+// without space, '"' or '\'. It is the rule the verifier applies to the
+// scopes of a token.
+func ValidScope(s string) bool { return scope.Valid(s) }
+
+// defaultLogger is the logger of a Middleware whose Options.Logger is nil.
+var defaultLogger = slog.New(defaultHandler{})
+
+// defaultHandler hands every call to the handler of slog.Default() at the
+// time of the call.
+type defaultHandler struct{}
+
+func (defaultHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return slog.Default().Handler().Enabled(ctx, l)
+}
+
+func (defaultHandler) Handle(ctx context.Context, r slog.Record) error {
+	return slog.Default().Handler().Handle(ctx, r)
+}
+
+func (defaultHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return slog.Default().Handler().WithAttrs(attrs)
+}
+
+func (defaultHandler) WithGroup(name string) slog.Handler {
+	return slog.Default().Handler().WithGroup(name)
 }

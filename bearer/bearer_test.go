@@ -45,6 +45,10 @@ func (f *fakeVerifier) calls() []string {
 	return slices.Clone(f.tokens)
 }
 
+// discard is the logger of tests that refuse requests and do not read the
+// log: Options{} logs to slog.Default().
+var discard = slog.New(slog.DiscardHandler)
+
 // okHandler answers 200 "ok" and reports whether it saw a token.
 var okHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	if _, ok := FromContext(r.Context()); !ok {
@@ -67,7 +71,7 @@ func invalidRequest(desc string) (challenge, body string) {
 
 func TestExtraction(t *testing.T) {
 	const (
-		sepDesc     = "the Bearer scheme must be followed by exactly one space and the token"
+		sepDesc     = "the Bearer scheme must be followed by one or more spaces and the token; found a tab"
 		emptyDesc   = "the Authorization header holds the Bearer scheme but no token"
 		syntaxDesc  = "the bearer token holds a character outside the RFC 6750 token syntax [A-Za-z0-9-._~+/]+=*"
 		severalDesc = "the request has more than one Authorization header"
@@ -103,14 +107,28 @@ func TestExtraction(t *testing.T) {
 		{"only =", []string{"Bearer ="}, "", bad(syntaxDesc)},
 		{"= inside", []string{"Bearer ab=c"}, "", bad(syntaxDesc)},
 		{"= first", []string{"Bearer =abc"}, "", bad(syntaxDesc)},
-		{"two spaces", []string{"Bearer  abc"}, "", bad(sepDesc)},
+		// RFC 6750 §2.1: "Bearer" 1*SP b64token.
+		{"two spaces", []string{"Bearer  abc"}, "", ok("abc")},
+		{"many spaces", []string{"bearer      abc"}, "", ok("abc")},
 		{"tab", []string{"Bearer\tabc"}, "", bad(sepDesc)},
 		{"space then tab", []string{"Bearer \tabc"}, "", bad(sepDesc)},
+		{"tab then space", []string{"Bearer\t abc"}, "", bad(sepDesc)},
+		{"spaces then tab", []string{"Bearer   \tabc"}, "", bad(sepDesc)},
+		{"space then no-break space", []string{"Bearer \u00a0abc"}, "", bad(syntaxDesc)},
+		{"space then em space", []string{"Bearer \u2003abc"}, "", bad(syntaxDesc)},
+		{"no-break space for a space", []string{"Bearer\u00a0abc"}, "", refused(401, plainChallenge, otherSchemeBody)},
 		{"empty token", []string{"Bearer "}, "", bad(emptyDesc)},
 		{"scheme alone", []string{"Bearer"}, "", bad(emptyDesc)},
 		{"lower-case scheme alone", []string{"bearer"}, "", bad(emptyDesc)},
-		{"two spaces, no token", []string{"Bearer  "}, "", bad(sepDesc)},
-		{"trailing space", []string{"Bearer abc "}, "", bad(syntaxDesc)},
+		{"two spaces, no token", []string{"Bearer  "}, "", bad(emptyDesc)},
+		{"scheme and tab", []string{"Bearer\t"}, "", bad(emptyDesc)},
+		// RFC 9110 §5.5: white space around a field value is not part of it.
+		{"trailing space", []string{"Bearer abc "}, "", ok("abc")},
+		{"trailing spaces and tab", []string{"Bearer abc \t "}, "", ok("abc")},
+		{"leading space", []string{"  Bearer abc"}, "", ok("abc")},
+		{"white space only", []string{" \t "}, "", refused(401, plainChallenge, noCredentialsBody)},
+		{"trailing no-break space", []string{"Bearer abc\u00a0"}, "", bad(syntaxDesc)},
+		{"trailing newline", []string{"Bearer abc\n"}, "", bad(syntaxDesc)},
 		{"space inside", []string{"Bearer ab c"}, "", bad(syntaxDesc)},
 		{"illegal character", []string{"Bearer ab!c"}, "", bad(syntaxDesc)},
 		{"quote", []string{`Bearer ab"c`}, "", bad(syntaxDesc)},
@@ -134,7 +152,7 @@ func TestExtraction(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fv := &fakeVerifier{}
-			h := Middleware(fv, Options{})(okHandler)
+			h := Middleware(fv, Options{Logger: discard})(okHandler)
 			target := "/api/messages"
 			if tt.query != "" {
 				target += "?" + tt.query
@@ -201,14 +219,19 @@ func TestTokenFromRequest(t *testing.T) {
 		t.Fatalf("TokenFromRequest = %q, %v; want abc.def, nil", tok, err)
 	}
 
-	r.Header.Set("Authorization", "Bearer  abc")
+	r.Header.Set("Authorization", "Bearer  abc.def ")
+	if tok, err = TokenFromRequest(r); tok != "abc.def" || err != nil {
+		t.Fatalf("TokenFromRequest = %q, %v; want abc.def, nil", tok, err)
+	}
+
+	r.Header.Set("Authorization", "Bearer\tabc")
 	_, err = TokenFromRequest(r)
-	want := &Error{Status: 400, Code: "invalid_request", Description: "the Bearer scheme must be followed by exactly one space and the token"}
+	want := &Error{Status: 400, Code: "invalid_request", Description: "the Bearer scheme must be followed by one or more spaces and the token; found a tab"}
 	var e *Error
 	if !errors.As(err, &e) || *e != *want {
 		t.Fatalf("TokenFromRequest error = %#v, want %#v", err, want)
 	}
-	if got := err.Error(); got != "bearer: invalid_request: the Bearer scheme must be followed by exactly one space and the token" {
+	if got := err.Error(); got != "bearer: invalid_request: the Bearer scheme must be followed by one or more spaces and the token; found a tab" {
 		t.Errorf("Error() = %q", got)
 	}
 
@@ -227,7 +250,7 @@ func TestFormBody(t *testing.T) {
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		return r
 	}
-	h := Middleware(&fakeVerifier{}, Options{})(okHandler)
+	h := Middleware(&fakeVerifier{}, Options{Logger: discard})(okHandler)
 
 	// Not parsed: the middleware does not read the body, so it sees no token.
 	r := newReq()
@@ -325,7 +348,7 @@ func TestVerificationFailure(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fv := &fakeVerifier{fn: func(string) (*verifier.Token, error) { return nil, tt.err }}
-			h := Middleware(fv, Options{})(okHandler)
+			h := Middleware(fv, Options{Logger: discard})(okHandler)
 			r := httptest.NewRequest(http.MethodGet, "/api/messages", nil)
 			r.Header.Set("Authorization", "Bearer abc")
 			w := httptest.NewRecorder()
@@ -355,7 +378,7 @@ func TestOptions(t *testing.T) {
 		}
 		return nil, errors.New("bad token")
 	}}
-	h := Middleware(fv, Options{Realm: "example", ResourceMetadata: md, Audiences: []string{"a", "b"}})(
+	h := Middleware(fv, Options{Realm: "example", ResourceMetadata: md, Audiences: []string{"a", "b"}, Logger: discard})(
 		RequireScopes("read", "write")(okHandler))
 
 	tests := []struct {
@@ -363,7 +386,7 @@ func TestOptions(t *testing.T) {
 		status          int
 	}{
 		{"", `Bearer realm="example", resource_metadata="` + md + `"`, 401},
-		{"Bearer  x", `Bearer realm="example", error="invalid_request", error_description="the Bearer scheme must be followed by exactly one space and the token", resource_metadata="` + md + `"`, 400},
+		{"Bearer\tx", `Bearer realm="example", error="invalid_request", error_description="the Bearer scheme must be followed by one or more spaces and the token; found a tab", resource_metadata="` + md + `"`, 400},
 		{"Bearer bad", `Bearer realm="example", error="invalid_token", error_description="bad token", resource_metadata="` + md + `"`, 401},
 		{"Bearer good", `Bearer realm="example", error="insufficient_scope", error_description="the token lacks the scope(s) read write", scope="read write", resource_metadata="` + md + `"`, 403},
 	}
@@ -428,7 +451,7 @@ func TestRequireScopes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := Middleware(fv, Options{})(RequireScopes(tt.scopes...)(okHandler))
+			h := Middleware(fv, Options{Logger: discard})(RequireScopes(tt.scopes...)(okHandler))
 			for _, method := range []string{http.MethodGet, http.MethodHead} {
 				r := httptest.NewRequest(method, "/", nil)
 				r.Header.Set("Authorization", "Bearer abc")
@@ -517,8 +540,8 @@ func TestContextCancellation(t *testing.T) {
 }
 
 func TestHEAD(t *testing.T) {
-	h := Middleware(&fakeVerifier{fn: func(string) (*verifier.Token, error) { return nil, errors.New("nope") }}, Options{})(okHandler)
-	for _, auth := range []string{"", "Bearer  x", "Bearer abc"} {
+	h := Middleware(&fakeVerifier{fn: func(string) (*verifier.Token, error) { return nil, errors.New("nope") }}, Options{Logger: discard})(okHandler)
+	for _, auth := range []string{"", "Bearer\tx", "Bearer abc"} {
 		get := httptest.NewRecorder()
 		head := httptest.NewRecorder()
 		for _, c := range []struct {
@@ -545,7 +568,7 @@ func TestHEAD(t *testing.T) {
 // Over a real connection: header parsing by net/http, several headers on the
 // wire, HEAD.
 func TestOverHTTP(t *testing.T) {
-	srv := httptest.NewServer(Middleware(&fakeVerifier{}, Options{})(okHandler))
+	srv := httptest.NewServer(Middleware(&fakeVerifier{}, Options{Logger: discard})(okHandler))
 	t.Cleanup(srv.Close)
 	do := func(method string, auth ...string) *http.Response {
 		t.Helper()
@@ -599,7 +622,7 @@ func TestLogging(t *testing.T) {
 	}{
 		{"", "", []string{`"level":"DEBUG"`, `"status":401`, `"error":"unauthorized"`, `"method":"GET"`, `"path":"/api/messages"`}},
 		{"Bearer " + secret, "", []string{`"level":"INFO"`, `"status":401`, `"error":"invalid_token"`, `"kind":"invalid signature"`, `"token_sha256":"` + fp + `"`, `"reason":"verifier: invalid signature: claim \"alg\" is RS256"`}},
-		{"Bearer  " + secret, "", []string{`"level":"INFO"`, `"status":400`, `"token_sha256":"` + fp + `"`}},
+		{"Bearer\t" + secret, "", []string{`"level":"INFO"`, `"status":400`, `"token_sha256":"` + fp + `"`}},
 		{"Bearer " + secret + "!", "", []string{`"level":"INFO"`, `"status":400`, `"token_sha256":"` + fingerprint(secret+"!") + `"`}},
 		{"Bearer " + "other", "", []string{`"level":"INFO"`, `"status":403`, `"error":"insufficient_scope"`, `"token_sha256":"` + fingerprint("other") + `"`}},
 		{"Bearer keys", "", []string{`"level":"WARN"`, `"status":503`, `"kind":"issuer keys unavailable"`}},

@@ -13,8 +13,8 @@
 //	request                                         status  WWW-Authenticate                                        body "error"
 //	no Authorization header (or an empty one)       401     Bearer realm="api"                                      unauthorized
 //	another scheme (e.g. "Basic …")                 401     Bearer realm="api"                                      unauthorized
-//	"Bearer" with bad syntax (two spaces, a tab,    400     Bearer realm="api", error="invalid_request", …          invalid_request
-//	  empty token, trailing space, illegal byte)
+//	"Bearer" with bad syntax (a tab after the       400     Bearer realm="api", error="invalid_request", …          invalid_request
+//	  scheme, no token, an illegal byte)
 //	more than one Authorization header              400     Bearer realm="api", error="invalid_request", …          invalid_request
 //	access_token in the URL query (with or          400     Bearer realm="api", error="invalid_request", …          invalid_request
 //	  without a header)
@@ -24,9 +24,12 @@
 //	                                                          scope="a b"
 //
 // The checks run in that order of precedence: several headers, then a token
-// in the URL, then the header itself. A request read by net/http has leading
-// and trailing whitespace of header values already trimmed (RFC 9110 §5.5),
-// so "Bearer abc " on the wire arrives as "Bearer abc".
+// in the URL, then the header itself. The header is RFC 6750 §2.1's
+// "Bearer" 1*SP b64token: one or more spaces after the scheme ("Bearer  abc"
+// is accepted), never a tab. Spaces and tabs before or after the whole value
+// are not part of it (RFC 9110 §5.5): net/http's HTTP/1 reader strips them,
+// and the middleware does too, so "Bearer abc " gets the same answer whether
+// it came over HTTP/1, over HTTP/2 (which keeps them) or was set by code.
 //
 // Every refusal carries Content-Type: application/json, Cache-Control:
 // no-store and the body {"error":"…","error_description":"…"}; HEAD requests
@@ -82,10 +85,11 @@
 //
 // # Logging
 //
-// With Options.Logger set, every refusal is logged with its reason, the
-// request's method and path, and the token's "jti" (when the token was
-// verified) or the first 12 hex digits of the token's SHA-256 hash — never the
-// token itself. Requests without credentials are logged at Debug, other
+// Every refusal is logged, through Options.Logger or, when it is nil,
+// slog.Default() (pass slog.New(slog.DiscardHandler) for silence), with its
+// reason, the request's method and path, and the token's "jti" (when the
+// token was verified) or the first 12 hex digits of the token's SHA-256 hash
+// — never the token itself. Requests without credentials are logged at Debug, other
 // refusals at Info, and unavailable issuer keys (503) at Warn. At most
 // Options.LogRate records are written per second (DefaultLogRate, 100): under
 // a flood of bad tokens every request is still refused, and the next record

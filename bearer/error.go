@@ -58,15 +58,24 @@ func (e *Error) bodyCode() string {
 	return e.Code
 }
 
-// challenge returns the WWW-Authenticate value for e:
+// challenge returns the WWW-Authenticate value for e, refusing r:
 // Bearer realm="…"[, error="…", error_description="…"][, scope="…"][, resource_metadata="…"].
-func (m *middleware) challenge(e *Error) string {
+// resource_metadata (RFC 9728 §5.1) is in every challenge, whatever the
+// status, when the options give a URL.
+func (m *middleware) challenge(r *http.Request, e *Error) string {
+	suffix, plain := m.suffix, m.plain
+	if m.metadata != nil {
+		if u := m.metadata(r); u != "" && quotable(u) {
+			suffix = `, resource_metadata="` + u + `"`
+			plain = m.realm + suffix
+		}
+	}
 	inChallenge := e.Code == CodeInvalidRequest || e.Code == CodeInvalidToken || e.Code == CodeInsufficientScope
 	if !inChallenge && e.Scope == "" {
-		return m.plain
+		return plain
 	}
 	var b strings.Builder
-	b.Grow(len(m.plain) + len(e.Code) + len(e.Description) + len(e.Scope) + 48)
+	b.Grow(len(plain) + len(e.Code) + len(e.Description) + len(e.Scope) + 48)
 	b.WriteString(m.realm)
 	if inChallenge {
 		b.WriteString(`, error="`)
@@ -83,7 +92,7 @@ func (m *middleware) challenge(e *Error) string {
 		b.WriteString(e.Scope)
 		b.WriteByte('"')
 	}
-	b.WriteString(m.suffix)
+	b.WriteString(suffix)
 	return b.String()
 }
 
@@ -93,7 +102,7 @@ func (m *middleware) challenge(e *Error) string {
 func (m *middleware) refuse(w http.ResponseWriter, r *http.Request, e *Error, raw string, tok *verifier.Token, cause error) {
 	m.log(r, e, raw, tok, cause)
 	h := w.Header()
-	h.Set("WWW-Authenticate", m.challenge(e))
+	h.Set("WWW-Authenticate", m.challenge(r, e))
 	if e.Status == http.StatusServiceUnavailable {
 		h.Set("Retry-After", "5")
 	}

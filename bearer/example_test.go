@@ -34,7 +34,7 @@ func Example() {
 	})
 	handler := bearer.Middleware(expiredVerifier{}, bearer.Options{})(mux)
 
-	for _, auth := range []string{"", "Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln", "Bearer  two-spaces"} {
+	for _, auth := range []string{"", "Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln", "Bearer\tafter-a-tab"} {
 		r := httptest.NewRequest("GET", "/api/messages", nil)
 		if auth != "" {
 			r.Header.Set("Authorization", auth)
@@ -49,8 +49,8 @@ func Example() {
 	// {"error":"unauthorized","error_description":"this resource needs a bearer token"}
 	// 401 Bearer realm="api", error="invalid_token", error_description="token expired: claim exp is 2024-05-01T10:00:00Z, expected a time after 2024-05-01T10:30:00Z"
 	// {"error":"invalid_token","error_description":"token expired: claim exp is 2024-05-01T10:00:00Z, expected a time after 2024-05-01T10:30:00Z"}
-	// 400 Bearer realm="api", error="invalid_request", error_description="the Bearer scheme must be followed by exactly one space and the token"
-	// {"error":"invalid_request","error_description":"the Bearer scheme must be followed by exactly one space and the token"}
+	// 400 Bearer realm="api", error="invalid_request", error_description="the Bearer scheme must be followed by one or more spaces and the token; found a tab"
+	// {"error":"invalid_request","error_description":"the Bearer scheme must be followed by one or more spaces and the token; found a tab"}
 }
 
 // End to end with the real verifier and the embedded development issuer,
@@ -171,11 +171,12 @@ func ExampleTokenFromRequest() {
 // panics on an invalid one: a program reading scopes from its configuration
 // reports them instead.
 func ExampleValidScope() {
-	for _, s := range []string{"messages:read", "two words", ""} {
+	for _, s := range []string{"messages:read", "two words", "no-break\u00a0space", ""} {
 		fmt.Printf("%q %v\n", s, bearer.ValidScope(s))
 	}
 	// Output:
 	// "messages:read" true
 	// "two words" false
+	// "no-break\u00a0space" false
 	// "" false
 }

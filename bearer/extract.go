@@ -10,14 +10,20 @@ import (
 // (RFC 6750 §2.1), checked but not verified. It is the extraction step of
 // Middleware, for callers that need it alone.
 //
+// The header is read as RFC 6750 §2.1 writes it, credentials = "Bearer" 1*SP
+// b64token: the scheme, compared case-insensitively, then one or more spaces
+// (a tab is not a separator) and a token matching [A-Za-z0-9-._~+/]+=*.
+// Leading and trailing spaces and tabs around the whole value are ignored:
+// RFC 9110 §5.5 excludes them from a field value, net/http's HTTP/1 reader
+// strips them, and stripping them here gives a value set by code or received
+// over HTTP/2 (which keeps them) the same answer.
+//
 // The error is an *Error: Status 401 with an empty Code when r carries no
 // bearer credentials (no Authorization header, an empty one, or another
 // scheme); Status 400 with Code invalid_request when the Bearer credentials
-// are malformed (the scheme, compared case-insensitively, must be followed by
-// exactly one space and a token matching [A-Za-z0-9-._~+/]+=*), when r has
-// several Authorization headers, or when an access_token parameter is in the
-// URL query (or in a form body that was already parsed; the body is never
-// read).
+// are malformed, when r has several Authorization headers, or when an
+// access_token parameter is in the URL query (or in a form body that was
+// already parsed; the body is never read).
 func TokenFromRequest(r *http.Request) (string, error) {
 	tok, e := extract(r)
 	if e != nil {
@@ -40,7 +46,7 @@ var (
 	errEmptyToken = Error{Status: http.StatusBadRequest, Code: CodeInvalidRequest,
 		Description: "the Authorization header holds the Bearer scheme but no token"}
 	errSeparator = Error{Status: http.StatusBadRequest, Code: CodeInvalidRequest,
-		Description: "the Bearer scheme must be followed by exactly one space and the token"}
+		Description: "the Bearer scheme must be followed by one or more spaces and the token; found a tab"}
 	errTokenSyntax = Error{Status: http.StatusBadRequest, Code: CodeInvalidRequest,
 		Description: "the bearer token holds a character outside the RFC 6750 token syntax [A-Za-z0-9-._~+/]+=*"}
 )
@@ -66,10 +72,13 @@ func extract(r *http.Request) (string, *Error) {
 	if r.PostForm != nil && r.PostForm.Has("access_token") {
 		return "", refusal(errTokenInBody)
 	}
-	if len(values) == 0 || values[0] == "" {
+	var h string
+	if len(values) > 0 {
+		h = trimOWS(values[0])
+	}
+	if h == "" {
 		return "", refusal(errNoCredentials)
 	}
-	h := values[0]
 
 	// The scheme runs up to the first space or tab.
 	const scheme = "Bearer"
@@ -77,18 +86,35 @@ func extract(r *http.Request) (string, *Error) {
 	if len(h) < n || !strings.EqualFold(h[:n], scheme) || (len(h) > n && h[n] != ' ' && h[n] != '\t') {
 		return "", refusal(errOtherScheme)
 	}
+	// "Bearer" 1*SP b64token. h ends in neither a space nor a tab, so
+	// whatever follows the scheme ends in something else.
 	rest := h[n:]
-	switch {
-	case rest == "" || rest == " ":
+	if rest == "" {
 		return "", refusal(errEmptyToken)
-	case rest[0] != ' ' || rest[1] == ' ' || rest[1] == '\t':
-		return strings.TrimLeft(rest, " \t"), refusal(errSeparator)
 	}
 	tok := rest[1:]
+	if tok[0] == ' ' {
+		tok = strings.TrimLeft(tok, " ")
+	}
+	if rest[0] != ' ' || tok[0] == '\t' {
+		return strings.TrimLeft(rest, " \t"), refusal(errSeparator)
+	}
 	if !validToken(tok) {
 		return tok, refusal(errTokenSyntax)
 	}
 	return tok, nil
+}
+
+// trimOWS strips the optional white space (SP and HTAB, RFC 9110 §5.6.3)
+// that RFC 9110 §5.5 excludes from a field value.
+func trimOWS(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
 }
 
 // b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="

@@ -47,9 +47,11 @@ func FuzzTokenFromRequest(f *testing.F) {
 		if len(values) != 1 {
 			t.Fatalf("accepted %d Authorization headers", len(values))
 		}
-		h := values[0]
-		if len(h) < 8 || !strings.EqualFold(h[:7], "Bearer ") || h[7:] != tok {
-			t.Fatalf("header %q gave token %q", h, tok)
+		// "Bearer" 1*SP b64token, once the white space around the field
+		// value (RFC 9110 §5.5: spaces and tabs) is set aside.
+		h := strings.Trim(values[0], " \t")
+		if len(h) < 8 || !strings.EqualFold(h[:6], "Bearer") || strings.TrimLeft(h[6:], " ") != tok || h[6] != ' ' {
+			t.Fatalf("header %q gave token %q", values[0], tok)
 		}
 		if !validToken(tok) {
 			t.Fatalf("token %q is outside the b64token syntax", tok)

@@ -60,7 +60,7 @@ var subjectHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Reques
 
 func TestWithRealVerifier(t *testing.T) {
 	srv, v := startIssuer(t)
-	h := bearer.Middleware(v, bearer.Options{})(subjectHandler)
+	h := bearer.Middleware(v, bearer.Options{Logger: quiet()})(subjectHandler)
 	hour := time.Hour
 	tests := []struct {
 		name      string
@@ -136,7 +136,7 @@ func TestWithRealVerifier(t *testing.T) {
 // Options.Audiences replaces the verifier's configured audiences.
 func TestWithRealVerifierAudiences(t *testing.T) {
 	srv, v := startIssuer(t)
-	h := bearer.Middleware(v, bearer.Options{Audiences: []string{"api://orders"}})(subjectHandler)
+	h := bearer.Middleware(v, bearer.Options{Audiences: []string{"api://orders"}, Logger: quiet()})(subjectHandler)
 	for _, tt := range []struct {
 		aud    string
 		status int
@@ -199,7 +199,7 @@ func TestWithRealVerifierKeysUnavailable(t *testing.T) {
 	srv, v := startIssuer(t)
 	tok := mint(t, srv, nil)
 	srv.Close()
-	h := bearer.Middleware(v, bearer.Options{})(subjectHandler)
+	h := bearer.Middleware(v, bearer.Options{Logger: quiet()})(subjectHandler)
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
 	r.Header.Set("Authorization", "Bearer "+tok)
 	w := httptest.NewRecorder()

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/resource-server/resource-server/internal/scope"
 )
 
 // Defaults of [Options]. They match what Okta's samples use, so that a
@@ -157,8 +159,8 @@ func New(opts Options) (*Issuer, error) {
 		opts.Scopes = []string{"openid", "profile", "email"}
 	}
 	for _, s := range append(slices.Clone(opts.Scopes), opts.SupportedScopes...) {
-		if !validScopeToken(s) {
-			return nil, fmt.Errorf("devissuer: scope %q is not a valid scope token (RFC 6749 §3.3)", s)
+		if err := scope.Check(s); err != nil {
+			return nil, fmt.Errorf("devissuer: scope %q is not a valid scope token: %v; %s", s, err, scope.Syntax)
 		}
 	}
 	if opts.TokenLifetime <= 0 {
@@ -208,20 +210,6 @@ func isLoopbackHost(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// validScopeToken follows RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
-func validScopeToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x21 || c == 0x22 || c == 0x5c || c > 0x7e {
-			return false
-		}
-	}
-	return true
 }
 
 // URL returns the issuer identifier: the value of iss and the base of every
@@ -302,15 +290,15 @@ func (i *Issuer) PublicKey(kid string) crypto.PublicKey {
 
 // RotateKey makes a new key of Options.Algorithm current. The previous key
 // stays in the JWKS, as real issuers keep it, so tokens it signed keep
-// verifying until a test retires it.
+// verifying: for TokenLifetime plus a minute of leeway, while at most three
+// replaced keys are published (a test may retire it sooner). Then it leaves
+// the JWKS, so rotations do not grow it without bound.
 func (i *Issuer) RotateKey() (string, error) {
 	kid, err := i.AddKey(i.opts.Algorithm)
 	if err != nil {
 		return "", err
 	}
-	i.mu.Lock()
-	i.current = kid
-	i.mu.Unlock()
+	i.makeCurrent(kid)
 	i.opts.Logger.Info("devissuer: signing key rotated", "kid", kid)
 	return kid, nil
 }

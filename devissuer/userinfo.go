@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/resource-server/resource-server/internal/scope"
 )
 
 // serveUserinfo answers OpenID Connect userinfo for access tokens this issuer
@@ -99,7 +101,8 @@ func claimScopes(claims map[string]any) []string {
 		return out
 	}
 	if s, ok := claims["scope"].(string); ok {
-		return strings.Fields(s)
+		out, _ = scope.Parse(s) // none when it is not a scope string
+		return out
 	}
 	return nil
 }
