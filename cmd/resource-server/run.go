@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/resource-server/resource-server/devissuer"
@@ -57,14 +58,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Addr())
+	ln, err := listen(cfg, "PORT", cfg.Addr())
 	if err != nil {
-		return fmt.Errorf("listening on %s (PORT/--port): %w", cfg.Addr(), err)
+		return err
 	}
 	handler := server.New(server.Deps{
 		Verifier:           v,
 		Logger:             log,
-		Resource:           cfg.Audience,
+		PublicURL:          cfg.PublicURL,
 		CORSAllowedOrigins: cfg.CORSAllowedOrigins,
 		SecureRoute:        cfg.SecureRoute,
 		RequiredScopes:     cfg.RequiredScopes,
@@ -196,14 +197,14 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 	if host == "" {
 		host = "localhost"
 	}
-	apiLn, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(cfg.Port)))
+	apiLn, err := listen(cfg, "PORT", net.JoinHostPort(host, strconv.Itoa(cfg.Port)))
 	if err != nil {
-		return fmt.Errorf("dev mode: listening for the API on port %d (PORT/--port): %w", cfg.Port, err)
+		return err
 	}
-	webLn, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(cfg.FrontendPort)))
+	webLn, err := listen(cfg, "FRONTEND_PORT", net.JoinHostPort(host, strconv.Itoa(cfg.FrontendPort)))
 	if err != nil {
 		apiLn.Close()
-		return fmt.Errorf("dev mode: listening for the front-end on port %d (FRONTEND_PORT/--frontend-port): %w", cfg.FrontendPort, err)
+		return err
 	}
 	apiURL := "http://" + net.JoinHostPort(host, strconv.Itoa(apiLn.Addr().(*net.TCPAddr).Port))
 	webURL := "http://" + net.JoinHostPort(host, strconv.Itoa(webLn.Addr().(*net.TCPAddr).Port))
@@ -251,7 +252,7 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 	api := server.New(server.Deps{
 		Verifier:           v,
 		Logger:             log,
-		Resource:           cfg.Audience,
+		PublicURL:          cfg.PublicURL,
 		CORSAllowedOrigins: cfg.CORSAllowedOrigins,
 		SecureRoute:        cfg.SecureRoute,
 		RequiredScopes:     cfg.RequiredScopes,
@@ -284,6 +285,60 @@ Stop with Ctrl-C.
 
 `, webURL, user, password, apiURL, issuerURL, clientID, secret, issuerURL, apiURL, issuerURL)
 }
+
+// listen listens on addr for the setting port (PORT or FRONTEND_PORT). Its
+// error says which setting to change, where the value came from, and how:
+//
+//	listen on :8000: address already in use: set PORT (or --port, or resourceServer.port in .samples.config.json) to a free port, or stop the program that holds it (8000 is PORT's default)
+func listen(cfg config.Config, port, addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err == nil {
+		return ln, nil
+	}
+	setting, value := port, strconv.Itoa(cfg.Port)
+	if port == "FRONTEND_PORT" {
+		value = strconv.Itoa(cfg.FrontendPort)
+	}
+	var why, fix string
+	var dnsErr *net.DNSError
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		why, fix = "address already in use", "to a free port, or stop the program that holds it"
+	case errors.Is(err, syscall.EACCES):
+		why, fix = "permission denied", "to a port from 1024 up (lower ones need privileges)"
+	case errors.Is(err, syscall.EADDRNOTAVAIL) || errors.As(err, &dnsErr):
+		setting, value = "HOST", cfg.Host
+		why, fix = "no such address on this machine", "to a name or address of this machine, e.g. localhost, or leave it unset to listen on all interfaces"
+	default:
+		why, fix = err.Error(), "to another value"
+	}
+	return nil, &listenError{msg: fmt.Sprintf("listen on %s: %s: set %s %s (%s)", addr, why, cfg.Places(setting), fix,
+		origin(setting, value, cfg.Source(setting))), err: err}
+}
+
+// origin says where a setting's value came from, for listen's errors.
+func origin(setting, value string, src config.Source) string {
+	if value == "" {
+		value = `""`
+	}
+	switch src.Kind {
+	case config.SourceFlag, config.SourceFile:
+		return value + " came from " + src.String()
+	case config.SourceEnv:
+		return value + " came from the environment variable " + src.Name
+	}
+	return value + " is " + setting + "'s default"
+}
+
+// listenError is listen's error: its text is msg; it unwraps to the
+// net.Listen error.
+type listenError struct {
+	msg string
+	err error
+}
+
+func (e *listenError) Error() string { return e.msg }
+func (e *listenError) Unwrap() error { return e.err }
 
 // keysMaxAge maps the program's KEYS_MAX_AGE, where 0 means no bound, to the
 // verifier's MaxKeyAge, where 0 means the default.

@@ -160,7 +160,7 @@ func TestRunAgainstAnIssuer(t *testing.T) {
 	if code, _, body := get(t, api+"/api/messages", tok); code != 200 || !strings.Contains(body, "I am a robot.") || !strings.Contains(body, "Hello, world!") {
 		t.Errorf("valid token: %d %s", code, body)
 	}
-	if code, h, _ := get(t, api+"/api/messages", ""); code != 401 || h.Get("WWW-Authenticate") != `Bearer realm="api"` {
+	if code, h, _ := get(t, api+"/api/messages", ""); code != 401 || h.Get("WWW-Authenticate") != `Bearer realm="api", resource_metadata="`+api+`/.well-known/oauth-protected-resource"` {
 		t.Errorf("no token: %d %q", code, h.Get("WWW-Authenticate"))
 	}
 	// Rotation: the first token of the new key is accepted at once.

@@ -119,7 +119,7 @@ func TestNoTokenInLogs(t *testing.T) {
 		{"/api/messages", http.Header{"Authorization": {"Bearer " + kidIsToken}}, 401},
 		{"/api/messages", http.Header{"Authorization": {"Bearer " + none}}, 401},
 		{"/api/messages", http.Header{"Authorization": {"Bearer " + forged}}, 401},
-		{"/api/messages", http.Header{"Authorization": {"bearer  " + valid}}, 400},
+		{"/api/messages", http.Header{"Authorization": {"bearer\t" + valid}}, 400},
 		{"/api/messages", http.Header{"Authorization": {"Bearer " + valid + "!"}}, 400},
 		{"/api/messages", http.Header{"Authorization": {"Bearer " + valid, "Bearer " + expired}}, 400},
 		{"/api/messages?access_token=" + valid, nil, 400},

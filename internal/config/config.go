@@ -12,10 +12,12 @@
 //  3. the JSON file .samples.config.json in the working directory, or the
 //     file named by --config, in the shape the Express sample uses:
 //     {"resourceServer":{"port":8000,"oidc":{"issuer":"https://..."},
-//     "assertClaims":{"aud":"api://default","cid":"..."}}}; keys the program
-//     does not use (webClient, ...) are ignored, and an empty string or null
-//     counts as unset, but a claim assertion other than aud and cid is
-//     refused rather than silently dropped;
+//     "assertClaims":{"aud":"api://default","cid":"..."}}}; sections the
+//     program does not read (webServer, ...) are ignored, and an empty
+//     string or null counts as unset, but an unknown key in a section it
+//     reads (a misspelt "isuer") and a claim assertion other than aud and
+//     cid are refused, naming the nearest known key, rather than silently
+//     dropped; the sample's resourceServer.oidc.clientId is ignored;
 //  4. the default.
 //
 // A missing default file is fine; a missing file named by --config is an
@@ -59,7 +61,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/resource-server/resource-server/bearer"
+	"github.com/resource-server/resource-server/internal/scope"
 	"github.com/resource-server/resource-server/verifier"
 )
 
@@ -89,6 +91,13 @@ type Config struct {
 	// Host is the address the API listens on. Default "" (all interfaces),
 	// or "localhost" in dev mode. Flag --host, env HOST.
 	Host string
+	// PublicURL is the base URL clients reach the API at, e.g.
+	// https://api.example.com: the resource identifier of the RFC 9728
+	// metadata and the base of the challenges' resource_metadata URL. Set it
+	// behind a proxy; empty means derived from each request's Host (and TLS),
+	// X-Forwarded-* headers being never trusted. Load strips a trailing
+	// slash. Flag --public-url, env PUBLIC_URL.
+	PublicURL string
 	// DisableHTTPSCheck allows an http:// issuer and JWKS URL. For local
 	// testing only. Flag --insecure-disable-https-check, env
 	// OKTA_TESTING_DISABLEHTTPSCHECK (any non-empty value but false, f, 0,
@@ -187,6 +196,17 @@ func Default() Config {
 // returns the zero Source.
 func (c Config) Source(name string) Source { return c.sources[name] }
 
+// Places says, for messages, where the setting name (as in Source) can be
+// set, strongest first: "PORT (or --port, or resourceServer.port in
+// .samples.config.json)". It panics on an unknown name.
+func (c Config) Places(name string) string {
+	file := c.ConfigFile
+	if file == "" {
+		file = DefaultFile
+	}
+	return settingByName(name).places(file)
+}
+
 // Addr is the API's listen address, Host and Port joined for net.Listen
 // (IPv6 literals bracketed).
 func (c Config) Addr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Port)) }
@@ -216,6 +236,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("client_id", c.ClientID),
 		slog.String("audience", c.Audience),
 		slog.String("addr", c.Addr()),
+		slog.String("public_url", c.PublicURL),
 		slog.Bool("insecure_disable_https_check", c.DisableHTTPSCheck),
 		slog.String("jwks_url", c.JWKSURL),
 		slog.Any("cors_allowed_origins", c.CORSAllowedOrigins),
@@ -297,6 +318,9 @@ var settings = []*setting{
 	{flag: "host", env: "HOST", meta: "HOST", def: `"" (all interfaces); localhost with --dev`,
 		usage: "host name or IP address the API listens on",
 		ptr:   func(c *Config) any { return &c.Host }},
+	{flag: "public-url", env: "PUBLIC_URL", meta: "URL", def: "derived from each request's Host",
+		usage: "base URL clients reach the API at, e.g. https://api.example.com behind a proxy: the resource of the RFC 9728 metadata and the base of the resource_metadata URL in challenges; X-Forwarded-* headers are never trusted",
+		ptr:   func(c *Config) any { return &c.PublicURL }},
 	{flag: "insecure-disable-https-check", env: "OKTA_TESTING_DISABLEHTTPSCHECK", file: "resourceServer.oidc.testing.disableHttpsCheck", meta: "BOOL", def: "false", kind: kindLooseBool,
 		usage: "allow an http:// issuer and JWKS URL, for local testing only; the variable, as in the Express sample, is true when non-empty unless false, f, 0, no, n or off",
 		ptr:   func(c *Config) any { return &c.DisableHTTPSCheck }},
@@ -390,10 +414,14 @@ func (e *helpError) Unwrap() error { return flag.ErrHelp }
 // Errors are *Error values, several joined with errors.Join when there are
 // several problems: values that cannot be parsed (PORT=eighty) are reported
 // together with the checks of Validate, so that one run lists everything to
-// fix. A bad flag or configuration file stops the reading at once. When args
+// fix; a check that rests on a value that could not be parsed (whether
+// ISSUER is needed rests on DEV) is left for the next run, since the default
+// standing in for that value would make it contradict the error that names
+// it. A bad flag or configuration file stops the reading at once. When args
 // ask for help, the error wraps flag.ErrHelp
 // and its text is the usage (see the package documentation). On error the
-// returned Config is the zero Config.
+// returned Config is the zero Config. PublicURL is returned without a
+// trailing slash.
 func Load(args []string, getenv func(string) string, dir string) (Config, error) {
 	c, bad, err := load(args, getenv, dir)
 	if err != nil {
@@ -401,10 +429,50 @@ func Load(args []string, getenv func(string) string, dir string) (Config, error)
 	}
 	// Report the values that could not be parsed together with the other
 	// problems, so that one run shows everything to fix.
-	if err := errors.Join(append(bad, c.Validate())...); err != nil {
+	if err := errors.Join(append(bad, withoutDependents(c.Validate(), bad)...)...); err != nil {
 		return Config{}, err
 	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	return c, nil
+}
+
+// checkedWith lists, for a setting, the other settings its checks in
+// Validate read.
+var checkedWith = map[string][]string{
+	"ISSUER":                 {"DEV", "OKTA_TESTING_DISABLEHTTPSCHECK"},
+	"JWKS_URL":               {"DEV", "OKTA_TESTING_DISABLEHTTPSCHECK"},
+	"FRONTEND_PORT":          {"DEV", "PORT"},
+	"ALLOW_MISSING_AUDIENCE": {"SPA_CLIENT_ID"},
+}
+
+// withoutDependents returns the problems of validation (errors.Join'ed
+// *Error values) minus those about a setting that could not be parsed, or
+// whose check reads one (see checkedWith): they rest on the default that
+// stands in for the unparsed value. DEV=maybe must not also be told "ISSUER
+// is not set … or run with --dev".
+func withoutDependents(validation error, unparsed []error) []error {
+	if validation == nil {
+		return nil
+	}
+	skip := map[string]bool{}
+	for _, err := range unparsed {
+		if e := (*Error)(nil); errors.As(err, &e) {
+			skip[e.Field] = true
+		}
+	}
+	all := []error{validation}
+	if joined, ok := validation.(interface{ Unwrap() []error }); ok {
+		all = joined.Unwrap()
+	}
+	var kept []error
+	for _, err := range all {
+		e := (*Error)(nil)
+		if errors.As(err, &e) && (skip[e.Field] || slices.ContainsFunc(checkedWith[e.Field], func(n string) bool { return skip[n] })) {
+			continue
+		}
+		kept = append(kept, err)
+	}
+	return kept
 }
 
 // load is Load without Validate: it layers and parses the values. err is a
@@ -431,7 +499,7 @@ func load(args []string, getenv func(string) string, dir string) (c Config, bad 
 			Usage(&b)
 			return Config{}, nil, &helpError{usage: b.String()}
 		}
-		return Config{}, nil, flagError(err)
+		return Config{}, nil, flagError(err, args)
 	}
 	if fs.NArg() > 0 {
 		arg := fs.Arg(0)
@@ -498,10 +566,20 @@ func load(args []string, getenv func(string) string, dir string) (c Config, bad 
 }
 
 // flagError turns an error of the flag package into an *Error.
-func flagError(err error) error {
+func flagError(err error, args []string) error {
 	msg := err.Error()
-	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
-		return &Error{Field: "-" + name, Problem: "is not a flag", Fix: "run with --help to list the flags", Err: err}
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		typed := typedFlag(args, name)
+		fix := "run with --help to list the flags"
+		names := make([]string, len(settings))
+		for i, s := range settings {
+			names[i] = s.flag
+		}
+		if near := nearest(name, names); near != "" {
+			dashes := typed[:len(typed)-len(strings.TrimLeft(typed, "-"))]
+			fix = "did you mean " + dashes + near + "? Or " + fix
+		}
+		return &Error{Field: typed, Problem: "is not a flag", Fix: fix, Err: err}
 	}
 	if name, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
 		name = strings.TrimLeft(name, "-")
@@ -513,6 +591,20 @@ func flagError(err error) error {
 		}
 	}
 	return &Error{Field: "arguments", Problem: "are not understood (" + msg + ")", Fix: "run with --help to list the flags", Err: err}
+}
+
+// typedFlag returns the flag name as the user typed it in args ("-bogus" or
+// "--bogus", without "=value"); "-name" if it is not found.
+func typedFlag(args []string, name string) string {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if f, _, _ := strings.Cut(a, "="); f == "-"+name || f == "--"+name {
+			return f
+		}
+	}
+	return "-" + name
 }
 
 // assign parses raw, which came from src, into s's field of c.
@@ -648,29 +740,14 @@ func (c Config) Validate() error {
 		bad("AUDIENCE", c.Audience, "still holds a placeholder", "set "+places("AUDIENCE")+" to your API's audience, e.g. api://default")
 	}
 
-	// Listeners.
-	for _, name := range []string{"PORT", "FRONTEND_PORT"} {
-		p := c.Port
-		if name == "FRONTEND_PORT" {
-			p = c.FrontendPort
-		}
-		if p < 1 || p > 65535 {
-			bad(name, strconv.Itoa(p), "is out of range", "set "+places(name)+" to a port from 1 to 65535, e.g. "+settingByName(name).def)
-		}
-	}
-	if c.Dev && c.Port == c.FrontendPort {
-		bad("FRONTEND_PORT", strconv.Itoa(c.FrontendPort), "is the API's port too",
-			"in dev mode the front-end has an origin of its own: set "+places("FRONTEND_PORT")+" or "+places("PORT")+" to another port")
-	}
-	if problem, fix := checkHost(c.Host); problem != "" {
-		bad("HOST", c.Host, problem, fmt.Sprintf(fix, places("HOST")))
-	}
+	// Listeners and the public URL.
+	c.validateListeners(bad, places)
 
 	// Keys.
 	if c.JWKSURL != "" {
 		if c.Dev {
 			bad("JWKS_URL", c.JWKSURL, "is set together with --dev", "--dev serves its own keys; unset "+places("JWKS_URL")+" or drop --dev")
-		} else if problem, fix := checkURL(c.JWKSURL, c.DisableHTTPSCheck); problem != "" {
+		} else if problem, fix := checkKeyURL(c.JWKSURL, c.DisableHTTPSCheck); problem != "" {
 			bad("JWKS_URL", c.JWKSURL, problem, fmt.Sprintf(fix, "set "+places("JWKS_URL")+" to", "https://dev-123456.okta.com/oauth2/default/v1/keys"))
 		}
 	}
@@ -700,9 +777,9 @@ func (c Config) Validate() error {
 	if c.DevTokenLifetime < 0 {
 		bad("DEV_TOKEN_LIFETIME", c.DevTokenLifetime.String(), "is negative", "set "+places("DEV_TOKEN_LIFETIME")+" to a positive duration, e.g. 5m, or leave it unset for the dev server's default")
 	}
-	for _, scope := range c.RequiredScopes {
-		if !bearer.ValidScope(scope) {
-			bad("REQUIRED_SCOPES", scope, "is not a scope token",
+	for _, s := range c.RequiredScopes {
+		if !scope.Valid(s) {
+			bad("REQUIRED_SCOPES", s, "is not a scope token",
 				"set "+places("REQUIRED_SCOPES")+" to comma-separated scopes without spaces, quotes or backslashes, e.g. messages:read,messages:write")
 		}
 	}
@@ -730,6 +807,40 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
+// validateListeners is the part of Validate about where the API listens and
+// is reached: PORT, FRONTEND_PORT, HOST and PUBLIC_URL. bad reports a
+// problem; places names where a setting can be set.
+func (c Config) validateListeners(bad func(name, value, problem, fix string), places func(name string) string) {
+	for _, name := range []string{"PORT", "FRONTEND_PORT"} {
+		p := c.Port
+		if name == "FRONTEND_PORT" {
+			p = c.FrontendPort
+		}
+		if p < 1 || p > 65535 {
+			bad(name, strconv.Itoa(p), "is out of range", "set "+places(name)+" to a port from 1 to 65535, e.g. "+settingByName(name).def)
+		}
+	}
+	if c.Dev && c.Port == c.FrontendPort {
+		bad("FRONTEND_PORT", strconv.Itoa(c.FrontendPort), "is the API's port too",
+			"in dev mode the front-end has an origin of its own: set "+places("FRONTEND_PORT")+" or "+places("PORT")+" to another port")
+	}
+	if problem, fix := checkHost(c.Host); problem != "" {
+		bad("HOST", c.Host, problem, fmt.Sprintf(fix, places("HOST")))
+	}
+	if c.PublicURL == "" {
+		return
+	}
+	const example = "https://api.example.com"
+	problem, fix := checkURL(c.PublicURL, true)
+	if problem == "" && strings.ContainsAny(c.PublicURL, `"\`) {
+		problem, fix = "holds a '\"' or '\\'", "%s the URL with those characters percent-encoded, e.g. %s"
+	}
+	if problem != "" {
+		bad("PUBLIC_URL", c.PublicURL, problem, fmt.Sprintf(fix, "set "+places("PUBLIC_URL")+" to the base URL clients reach the API at,", example)+
+			", or leave it unset to derive it from each request's Host")
+	}
+}
+
 // checkURL checks an issuer or key URL. It returns the problem and a fix
 // whose two %s verbs take "set X to" and an example URL.
 func checkURL(raw string, allowHTTP bool) (problem, fix string) {
@@ -747,6 +858,25 @@ func checkURL(raw string, allowHTTP bool) (problem, fix string) {
 		return "has a query or fragment", "%s the URL without \"?...\" or \"#...\", e.g. %s"
 	case u.Scheme == "http" && !allowHTTP:
 		return "uses http, not https", "%s its https URL, e.g. %s; for local testing only, allow http with OKTA_TESTING_DISABLEHTTPSCHECK=true (or --insecure-disable-https-check)"
+	}
+	return "", ""
+}
+
+// checkKeyURL is checkURL for a JWKS URL, which may have a query: issuers
+// publish some with one (Azure AD B2C: …/discovery/v2.0/keys?p=b2c_1_signin).
+// Only the issuer identifier must have none (RFC 8414 §2). A fragment is
+// refused: it is never sent to the server, so it cannot be what was meant.
+func checkKeyURL(raw string, allowHTTP bool) (problem, fix string) {
+	withoutFragment, _, fragment := strings.Cut(raw, "#")
+	base, query, _ := strings.Cut(withoutFragment, "?")
+	if problem, fix := checkURL(base, allowHTTP); problem != "" {
+		return problem, fix
+	}
+	switch {
+	case fragment:
+		return "has a fragment", "%s the URL without \"#...\", e.g. %s"
+	case strings.ContainsAny(query, " \t\r\n"):
+		return "is not a URL", "%s an absolute https URL, e.g. %s"
 	}
 	return "", ""
 }

@@ -16,7 +16,8 @@ import (
 type Error struct {
 	// Field names the setting: its environment variable ("ISSUER",
 	// "SPA_CLIENT_ID", "PORT", ...), or its flag ("--config") when it has
-	// none; for a command-line mistake, the unknown flag ("--issuer-url"),
+	// none; for a command-line mistake, the unknown flag as typed
+	// ("--issuer-url" or "-issuer-url"),
 	// "argument" (a stray argument) or "arguments" (bad flag syntax).
 	// Callers and tests branch on it.
 	Field string

@@ -17,8 +17,9 @@ import (
 // maxFileBytes caps the configuration file: the sample's is about 200 bytes.
 const maxFileBytes = 1 << 20
 
-// fileShape is the part of .samples.config.json the program reads. Other keys,
-// at any level, are ignored, except under assertClaims (see readFile).
+// fileShape is the part of .samples.config.json the program reads. Keys it
+// does not know are refused in the sections it reads (see fileSections), and
+// under assertClaims (see fileValues); other sections are left alone.
 type fileShape struct {
 	ResourceServer *struct {
 		Port json.RawMessage `json:"port"`
@@ -67,7 +68,15 @@ func readFile(path string, explicit bool) (map[string]string, error) {
 		return nil, fileErr("is larger than 1 MiB", "point --config at the sample's small JSON file, e.g. "+fileExample, nil)
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a byte-order mark some editors write
+	return decodeFile(data, path, src)
+}
 
+// decodeFile decodes the file's bytes: the values readFile returns, and every
+// problem found (bad JSON, a value of the wrong type, an unknown key).
+func decodeFile(data []byte, path string, src Source) (map[string]string, error) {
+	fileErr := func(problem, fix string, err error) error {
+		return &Error{Field: "--config", Value: path, Source: src, Problem: problem, Fix: fix, Err: err}
+	}
 	var doc fileShape
 	if err := json.Unmarshal(data, &doc); err != nil {
 		var syn *json.SyntaxError
@@ -86,7 +95,13 @@ func readFile(path string, explicit bool) (map[string]string, error) {
 		}
 		return nil, fileErr("cannot be decoded: "+err.Error(), "write it in the shape "+fileExample, err)
 	}
+	vals, err := fileValues(doc, path, src)
+	return vals, errors.Join(err, unknownKeys(data, path, src))
+}
 
+// fileValues returns the values of a decoded file as text, by file key.
+// Empty strings and nulls count as unset.
+func fileValues(doc fileShape, path string, src Source) (map[string]string, error) {
 	vals := map[string]string{}
 	rs := doc.ResourceServer
 	if rs == nil {
@@ -139,24 +154,104 @@ func readFile(path string, explicit bool) (map[string]string, error) {
 			}
 		}
 	}
-	// assertClaims: the program asserts aud and cid only. Any other claim
-	// assertion is refused rather than ignored: ignoring it would accept
-	// tokens the user meant to refuse.
-	for _, claim := range slices.Sorted(maps.Keys(rs.AssertClaims)) {
-		raw := rs.AssertClaims[claim]
+	errs = append(errs, assertClaims(rs.AssertClaims, str, path, src)...)
+	return vals, errors.Join(errs...)
+}
+
+// assertClaims reads resourceServer.assertClaims with str. The program
+// asserts aud and cid only. Any other claim assertion is refused rather than
+// ignored: ignoring it would accept tokens the user meant to refuse.
+func assertClaims(claims map[string]json.RawMessage, str func(key string, raw json.RawMessage) error, path string, src Source) []error {
+	var errs []error
+	for _, claim := range slices.Sorted(maps.Keys(claims)) {
 		key := "resourceServer.assertClaims." + claim
-		switch claim {
-		case "aud", "cid":
-			if err := str(key, raw); err != nil {
+		if claim == "aud" || claim == "cid" {
+			if err := str(key, claims[claim]); err != nil {
 				errs = append(errs, err)
 			}
-		default:
-			errs = append(errs, &Error{Field: "--config", Value: path, Source: src,
-				Problem: "asserts the claim " + strconv.Quote(claim) + " (" + key + "), which this program does not support",
-				Fix:     "remove " + key + ": only aud and cid can be asserted here (a route's required scopes are the way to restrict access further)"})
+			continue
+		}
+		fix := "remove " + key + ": only aud and cid can be asserted here (a route's required scopes are the way to restrict access further)"
+		if near := nearest(claim, []string{"aud", "cid"}); near != "" {
+			fix = "did you mean " + near + "? Rename it to resourceServer.assertClaims." + near + "; or " + fix
+		}
+		errs = append(errs, &Error{Field: "--config", Value: path, Source: src,
+			Problem: "asserts the claim " + strconv.Quote(claim) + " (" + key + "), which this program does not support", Fix: fix})
+	}
+	return errs
+}
+
+// fileSection is an object of the file whose keys are checked, so that a
+// misspelt key is named instead of silently ignored (the value it was meant
+// to set would fall back to a default: a typo in "assertClaims" would drop
+// the client check).
+type fileSection struct {
+	path    string   // dotted; "" for the top level
+	read    []string // the keys the program reads, sections included
+	ignored []string // keys of the Express sample's own file that the program does not need
+	// open: the section's other keys belong to other programs (the top
+	// level holds webServer, ...); only near-misses of read are reported.
+	open bool
+}
+
+// fileSections lists the checked objects, each after the one holding it.
+// resourceServer.oidc.clientId is in the sample's config.js; its verifier
+// uses it for ID tokens only, so the program ignores it. assertClaims has a
+// rule of its own (see fileValues).
+var fileSections = []fileSection{
+	{path: "", read: []string{"resourceServer"}, open: true},
+	{path: "resourceServer", read: []string{"port", "oidc", "assertClaims"}},
+	{path: "resourceServer.oidc", read: []string{"issuer", "testing"}, ignored: []string{"clientId"}},
+	{path: "resourceServer.oidc.testing", read: []string{"disableHttpsCheck"}},
+}
+
+// unknownKeys reports the keys of data (valid JSON) that fileSections does
+// not know, each with the nearest known key when one is near.
+func unknownKeys(data []byte, path string, src Source) error {
+	objects := map[string]json.RawMessage{"": data}
+	var errs []error
+	for _, sec := range fileSections {
+		var obj map[string]json.RawMessage
+		if raw, ok := objects[sec.path]; !ok || json.Unmarshal(raw, &obj) != nil {
+			continue // absent, or not an object: decodeFile reports the latter
+		}
+		for _, key := range slices.Sorted(maps.Keys(obj)) {
+			switch {
+			case slices.Contains(sec.read, key):
+				objects[joinKey(sec.path, key)] = obj[key]
+			case slices.Contains(sec.ignored, key):
+			case !sec.open || nearest(key, sec.read) != "":
+				errs = append(errs, &Error{Field: "--config", Value: path, Source: src,
+					Problem: "has the unknown key " + strconv.Quote(key) + " at " + joinKey(sec.path, key), Fix: sec.unknownKeyFix(key)})
+			}
 		}
 	}
-	return vals, errors.Join(errs...)
+	return errors.Join(errs...)
+}
+
+// unknownKeyFix says what to do about key, unknown in sec.
+func (sec fileSection) unknownKeyFix(key string) string {
+	where := "under " + sec.path
+	if sec.path == "" {
+		where = "at the top level"
+	}
+	known := "the keys read " + where + " are " + strings.Join(sec.read, ", ")
+	near := nearest(key, append(slices.Clone(sec.read), sec.ignored...))
+	switch {
+	case near == "":
+		return "remove it or correct its name; " + known
+	case slices.Contains(sec.ignored, near):
+		return "did you mean " + near + "? Rename it to " + joinKey(sec.path, near) + " (a key of the Express sample's file that this program ignores); " + known
+	}
+	return "did you mean " + near + "? Rename it to " + joinKey(sec.path, near) + "; " + known
+}
+
+// joinKey joins a section's dotted path and a key.
+func joinKey(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
 }
 
 // settingForFileKey finds the setting read from a file key.

@@ -78,7 +78,7 @@ func startAttackBed(t *testing.T) *attackBed {
 	if err := v.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewUnstartedServer(server.New(server.Deps{Verifier: v, Logger: quiet, Resource: "api://default", SecureRoute: true}))
+	srv := httptest.NewUnstartedServer(server.New(server.Deps{Verifier: v, Logger: quiet, SecureRoute: true}))
 	srv.Config.MaxHeaderBytes = productionMaxHeaderBytes
 	srv.Start()
 	t.Cleanup(srv.Close)
@@ -239,7 +239,7 @@ func TestAttacks(t *testing.T) {
 		{anchor: "encoding", name: "trailing bits set in the signature", header: authz(trailingBits), status: 401, code: "invalid_token", reason: "non-canonical base64url"},
 		{anchor: "encoding", name: "standard base64 alphabet (+ /)", header: authz(stdAlphabet), status: 401, code: "invalid_token", reason: "not unpadded base64url"},
 		{anchor: "encoding", name: "space inside the token", header: authz(parts[0] + ". " + parts[1] + "." + parts[2]), status: 400, code: "invalid_request", reason: "outside the RFC 6750 token syntax"},
-		{anchor: "encoding", name: "tab between scheme and token", header: http.Header{"Authorization": {"Bearer\t" + valid}}, status: 400, code: "invalid_request", reason: "exactly one space"},
+		{anchor: "encoding", name: "tab between scheme and token", header: http.Header{"Authorization": {"Bearer\t" + valid}}, status: 400, code: "invalid_request", reason: "tab"},
 
 		// Authorization header rules.
 		{anchor: "Authorization rules", name: "token in the query string", query: "access_token=" + valid, status: 400, code: "invalid_request", reason: "tokens in the URL are not accepted"},
@@ -450,7 +450,7 @@ func TestAttackUnfitKeysInJWKS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := httptest.NewServer(server.New(server.Deps{Verifier: v, Logger: quiet, Resource: "api://default"}))
+	api := httptest.NewServer(server.New(server.Deps{Verifier: v, Logger: quiet}))
 	defer api.Close()
 	client := newClient(t, 10*time.Second)
 

@@ -43,7 +43,7 @@ func BenchmarkMessagesHandler(b *testing.B) {
 		auth bool
 	}{
 		{"ceiling", server.Messages(time.Now), false},
-		{"ours", server.New(server.Deps{Verifier: v, Logger: quiet, Resource: "api://default"}), true},
+		{"ours", server.New(server.Deps{Verifier: v, Logger: quiet}), true},
 	}
 	for _, c := range handlers {
 		b.Run("valid-repeated/"+c.name, func(b *testing.B) {

@@ -221,7 +221,7 @@ func startFaultBed(t *testing.T, edit func(*verifier.Config)) *faultBed {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := httptest.NewServer(server.New(server.Deps{Verifier: v, Logger: quiet, Resource: "api://default"}))
+	api := httptest.NewServer(server.New(server.Deps{Verifier: v, Logger: quiet}))
 	t.Cleanup(api.Close)
 	return &faultBed{f: f, v: v, api: api.URL, client: newClient(t, 30*time.Second), logs: logs, cfg: cfg}
 }

@@ -92,20 +92,50 @@ func handleReady(v Verifier) http.Handler {
 	})
 }
 
+// metadataPath is where the RFC 9728 protected-resource metadata is served,
+// at the root of the resource's base URL.
+const metadataPath = "/.well-known/oauth-protected-resource"
+
+// resourceMetadata is the body of the metadata (RFC 9728 §2).
+type resourceMetadata struct {
+	Resource             string   `json:"resource"`
+	AuthorizationServers []string `json:"authorization_servers"`
+	BearerMethods        []string `json:"bearer_methods_supported"`
+	Scopes               []string `json:"scopes_supported,omitempty"`
+}
+
 // handleResourceMetadata serves RFC 9728 protected-resource metadata, so a
-// client can discover which authorization server issues tokens for us.
+// client can discover which authorization server issues tokens for us. Its
+// resource is the identifier the metadata URL derives from (§3.3): the base
+// URL, PublicURL or the request's.
 func handleResourceMetadata(d Deps) http.Handler {
-	body := map[string]any{
-		"resource":                 d.Resource,
-		"authorization_servers":    []string{d.Verifier.Issuer()},
-		"bearer_methods_supported": []string{"header"},
-	}
-	if len(d.RequiredScopes) > 0 {
-		body["scopes_supported"] = d.RequiredScopes
-	}
+	servers := []string{d.Verifier.Issuer()}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, body)
+		base := baseURL(d.PublicURL, r)
+		if base == "" {
+			writeJSON(w, http.StatusBadRequest, errorBody{Error: "invalid_request",
+				Description: "the request names no host, from which the resource identifier is derived (the server's operator can set PUBLIC_URL)"})
+			return
+		}
+		writeJSON(w, http.StatusOK, resourceMetadata{Resource: base, AuthorizationServers: servers,
+			BearerMethods: []string{"header"}, Scopes: d.RequiredScopes})
 	})
+}
+
+// baseURL is the base URL of the resource: publicURL when set, else the
+// request's scheme (https when it came over TLS) and Host; "" when the
+// request has no Host. X-Forwarded-* headers are not trusted: anyone can
+// send them.
+func baseURL(publicURL string, r *http.Request) string {
+	switch {
+	case publicURL != "":
+		return publicURL
+	case r.Host == "":
+		return ""
+	case r.TLS != nil:
+		return "https://" + r.Host
+	}
+	return "http://" + r.Host
 }
 
 func handleNotFound() http.Handler {

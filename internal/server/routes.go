@@ -12,11 +12,18 @@ import (
 // routes lists every route of the program.
 func routes(d Deps) http.Handler {
 	mux := http.NewServeMux()
-	auth := bearer.Middleware(d.Verifier, bearer.Options{
-		Realm:            "api",
-		Logger:           d.Logger,
-		ResourceMetadata: "", // set per request would need the host; clients find it at the well-known path
-	})
+	opts := bearer.Options{Realm: "api", Logger: d.Logger}
+	if d.PublicURL != "" {
+		opts.ResourceMetadata = d.PublicURL + metadataPath
+	} else {
+		opts.ResourceMetadataFunc = func(r *http.Request) string {
+			if base := baseURL("", r); base != "" {
+				return base + metadataPath
+			}
+			return ""
+		}
+	}
+	auth := bearer.Middleware(d.Verifier, opts)
 
 	if len(d.RequiredScopes) > 0 {
 		scoped := bearer.RequireScopes(d.RequiredScopes...)
@@ -31,7 +38,7 @@ func routes(d Deps) http.Handler {
 	}
 	mux.Handle("GET /healthz", handleHealth())
 	mux.Handle("GET /readyz", handleReady(d.Verifier))
-	mux.Handle("GET /.well-known/oauth-protected-resource", handleResourceMetadata(d))
+	mux.Handle("GET "+metadataPath, handleResourceMetadata(d))
 	mux.Handle("/", handleNotFound())
 
 	api := corsFor(d.CORSAllowedOrigins).Handler(mux)

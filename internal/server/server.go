@@ -6,6 +6,7 @@ package server
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/resource-server/resource-server/bearer"
@@ -23,8 +24,18 @@ type Verifier interface {
 type Deps struct {
 	Verifier Verifier
 	Logger   *slog.Logger
-	// Resource is this API's identifier (the expected audience), published
-	// in the protected-resource metadata.
+	// PublicURL is the base URL clients reach the API at, e.g.
+	// https://api.example.com (a trailing slash is dropped): the "resource"
+	// of the RFC 9728 metadata, and the base of the resource_metadata URL
+	// that every Bearer challenge carries. Empty: both are derived from each
+	// request, "http://" (or "https://" over TLS) and its Host; X-Forwarded-*
+	// headers are not trusted, so behind a proxy set it.
+	PublicURL string
+	// Resource is not used: the metadata's resource is PublicURL, not the
+	// tokens' audience (RFC 9728 §3.3).
+	//
+	// Deprecated: set PublicURL; this field is left for callers not yet
+	// changed and will be removed.
 	Resource string
 	// CORSAllowedOrigins are the origins browsers may call from; "*" is any.
 	CORSAllowedOrigins []string
@@ -53,6 +64,7 @@ func New(d Deps) http.Handler {
 	if len(d.CORSAllowedOrigins) == 0 {
 		d.CORSAllowedOrigins = []string{"*"}
 	}
+	d.PublicURL = strings.TrimRight(d.PublicURL, "/")
 	return withRecovery(d.Logger, withAccessLog(d.Logger, routes(d)))
 }
 

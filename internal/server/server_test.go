@@ -36,7 +36,7 @@ func start(t *testing.T, edit func(*server.Deps)) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{issuer: iss, now: time.Date(2026, 11, 23, 4, 5, 6, 789e6, time.UTC)}
-	deps := server.Deps{Verifier: v, Logger: quiet, Resource: "api://default", SecureRoute: true, Now: func() time.Time { return f.now }}
+	deps := server.Deps{Verifier: v, Logger: quiet, SecureRoute: true, Now: func() time.Time { return f.now }}
 	if edit != nil {
 		edit(&deps)
 	}
@@ -122,7 +122,7 @@ func TestRefusals(t *testing.T) {
 		{"expired", bearerHeader(f.token(t, map[string]any{"exp": time.Now().Add(-time.Hour).Unix()})), 401, `Bearer realm="api", error="invalid_token"`, false},
 		{"nbf ahead", bearerHeader(f.token(t, map[string]any{"nbf": time.Now().Add(time.Hour).Unix()})), 401, `Bearer realm="api", error="invalid_token"`, false},
 		{"two headers", http.Header{"Authorization": {"Bearer " + valid, "Bearer " + valid}}, 400, `Bearer realm="api", error="invalid_request"`, false},
-		{"two spaces", http.Header{"Authorization": {"Bearer  " + valid}}, 400, `Bearer realm="api", error="invalid_request"`, false},
+		{"tab after the scheme", http.Header{"Authorization": {"Bearer\t" + valid}}, 400, `Bearer realm="api", error="invalid_request"`, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -216,7 +216,7 @@ func TestHealthReadinessMetadata(t *testing.T) {
 		Resource string   `json:"resource"`
 		Servers  []string `json:"authorization_servers"`
 	}
-	if json.Unmarshal([]byte(body), &md); md.Resource != "api://default" || len(md.Servers) != 1 || md.Servers[0] != f.issuer.URL {
+	if json.Unmarshal([]byte(body), &md); md.Resource != f.api.URL || len(md.Servers) != 1 || md.Servers[0] != f.issuer.URL {
 		t.Errorf("metadata: %s", body)
 	}
 }

@@ -182,7 +182,7 @@ func TestSoak(t *testing.T) {
 	if !watch.holds(first) {
 		t.Fatal(`the soak learns which keys the verifier holds from its "verifier: issuer keys changed" log record (attrs added, removed); none was seen`)
 	}
-	api := httptest.NewServer(server.New(server.Deps{Verifier: v, Logger: quiet, Resource: "api://default", SecureRoute: true}))
+	api := httptest.NewServer(server.New(server.Deps{Verifier: v, Logger: quiet, SecureRoute: true}))
 	defer api.Close()
 
 	keys := &soakKeys{published: []string{first}, mintable: map[string]bool{first: true}, pool: map[string][]string{}}
