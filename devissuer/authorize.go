@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/resource-server/resource-server/internal/scope"
 )
 
 const (
@@ -29,6 +31,11 @@ type loginRequest struct {
 	clientID, redirectURI, state, nonce, challenge string
 	scopes                                         []string
 	expires                                        time.Time
+	// used is set once the request signed the user in. It is kept until it
+	// expires so that the same page submitted again (Back restores it from
+	// the browser's back/forward cache) is sent back to the application
+	// rather than shown an error page.
+	used bool
 }
 
 // authCode is an issued authorization code, redeemable once.
@@ -162,9 +169,16 @@ func (i *Issuer) serveLogin(w http.ResponseWriter, r *http.Request) {
 		delete(i.logins, id)
 		ok = false
 	}
+	used := ok && lr.used
 	i.mu.Unlock()
 	if !ok {
-		i.errorPage(w, http.StatusBadRequest, "Sign-in expired", "This sign-in request has expired or was already used. Go back to the application and sign in again.")
+		i.staleLoginPage(w, "This sign-in request has expired or was already used. Go back to the application and sign in again.")
+		return
+	}
+	if used {
+		// No code: the application that asked has its answer already. It
+		// knows whether it is still signed in; this page does not.
+		redirectWith(w, r, lr.redirectURI, url.Values{"error": {"invalid_request"}, "error_description": {"this sign-in was already completed: its login page was submitted again"}, "state": {lr.state}})
 		return
 	}
 	if r.PostForm.Get("action") == "cancel" {
@@ -181,8 +195,8 @@ func (i *Issuer) serveLogin(w http.ResponseWriter, r *http.Request) {
 		i.renderLogin(w, http.StatusUnauthorized, id, user, "Wrong username or password.")
 		return
 	}
-	if !i.deleteLogin(id) { // a concurrent submission won the race
-		i.errorPage(w, http.StatusBadRequest, "Sign-in expired", "This sign-in request was already used. Go back to the application and sign in again.")
+	if !i.useLogin(id) { // a concurrent submission won the race
+		i.staleLoginPage(w, "This sign-in request was already used. Go back to the application and sign in again.")
 		return
 	}
 	code := &authCode{clientID: lr.clientID, redirectURI: lr.redirectURI, challenge: lr.challenge,
@@ -193,6 +207,19 @@ func (i *Issuer) serveLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	redirectWith(w, r, lr.redirectURI, url.Values{"code": {c}, "state": {lr.state}})
+}
+
+// useLogin marks a pending login request used, reporting false when it is
+// gone or was used already.
+func (i *Issuer) useLogin(id string) bool {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	lr, ok := i.logins[id]
+	if !ok || lr.used {
+		return false
+	}
+	lr.used = true
+	return true
 }
 
 func (i *Issuer) deleteLogin(id string) bool {
@@ -239,10 +266,15 @@ func isBase64URL(ch rune) bool {
 	return ch >= 'A' && ch <= 'Z' || ch >= 'a' && ch <= 'z' || ch >= '0' && ch <= '9' || ch == '-' || ch == '_'
 }
 
-// parseScopes splits a scope parameter and checks it against the supported
-// scopes; an empty parameter means the default Scopes.
+// parseScopes splits a scope parameter (RFC 6749 §3.3: scope-tokens
+// separated by spaces, never other white space; see internal/scope) and
+// checks it against the supported scopes; an empty parameter means the
+// default Scopes.
 func (i *Issuer) parseScopes(param string) ([]string, error) {
-	requested := strings.Fields(param)
+	requested, err := scope.Parse(param)
+	if err != nil {
+		return nil, errors.New("the scope parameter: " + err.Error() + "; " + scope.Syntax)
+	}
 	if len(requested) == 0 {
 		return slices.Clone(i.scopes), nil
 	}

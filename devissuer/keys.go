@@ -14,6 +14,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,6 +26,68 @@ type signingKey struct {
 	alg       string // the algorithm the key is published for
 	priv      crypto.Signer
 	published bool
+	// supersededAt is when RotateKey replaced the key as the current one;
+	// zero for the current key and for keys added with AddKey.
+	supersededAt time.Time
+	// rotatedOut marks a key the rotation policy took out of the JWKS (as
+	// opposed to RetireKey), which the issuer forgets beyond maxRotatedOut.
+	rotatedOut bool
+}
+
+// The rotation policy: a key replaced by RotateKey stays in the JWKS for
+// the token lifetime plus rotationLeeway, so that every token it signed
+// verifies until it expires (verifiers allow some clock skew past exp; this
+// module's allows 30 s), and then leaves it. At most maxPreviousKeys replaced
+// keys are published at once, so rotating in a loop cannot grow the JWKS
+// without bound: the oldest leave early. Keys taken out this way still sign
+// through SignWith, as retired keys do, until more than maxRotatedOut of them
+// accumulate and the oldest are forgotten.
+const (
+	rotationLeeway  = time.Minute
+	maxPreviousKeys = 3
+	maxRotatedOut   = 8
+)
+
+// makeCurrent makes kid the signing key, marks the key it replaces as
+// superseded now, and applies the rotation policy.
+func (i *Issuer) makeCurrent(kid string) {
+	now := i.opts.Now()
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if old, ok := i.keys[i.current]; ok && i.current != kid {
+		old.supersededAt = now
+	}
+	i.current = kid
+	i.retireSupersededLocked(now)
+}
+
+// retireSupersededLocked unpublishes the superseded keys whose grace period
+// has passed or that exceed maxPreviousKeys, newest kept first, and forgets
+// the oldest of the keys it unpublished beyond maxRotatedOut. i.mu is held.
+func (i *Issuer) retireSupersededLocked(now time.Time) {
+	grace := i.opts.TokenLifetime + rotationLeeway
+	kept, out := 0, 0
+	var forget []string
+	for n := len(i.keyOrder) - 1; n >= 0; n-- { // newest first
+		k := i.keys[i.keyOrder[n]]
+		switch {
+		case k.published && !k.supersededAt.IsZero():
+			if kept < maxPreviousKeys && now.Sub(k.supersededAt) < grace {
+				kept++
+				continue
+			}
+			k.published, k.rotatedOut = false, true
+			fallthrough
+		case k.rotatedOut:
+			if out++; out > maxRotatedOut {
+				forget = append(forget, k.kid)
+			}
+		}
+	}
+	for _, kid := range forget {
+		delete(i.keys, kid)
+		i.keyOrder = slices.DeleteFunc(i.keyOrder, func(s string) bool { return s == kid })
+	}
 }
 
 func generateKey(alg string) (crypto.Signer, error) {
@@ -161,10 +224,14 @@ func rawSign(k *signingKey, alg string, input []byte) ([]byte, error) {
 	return nil, fmt.Errorf("devissuer: key %q (%s) cannot produce a signature for alg %q", k.kid, k.alg, alg)
 }
 
-// jwks returns the published public keys, as served at P/v1/keys.
+// jwks returns the published public keys, as served at P/v1/keys, after
+// applying the rotation policy, so replaced keys leave on time even when no
+// rotation follows.
 func (i *Issuer) jwks() jose.JSONWebKeySet {
+	now := i.opts.Now()
 	i.mu.Lock()
 	defer i.mu.Unlock()
+	i.retireSupersededLocked(now)
 	set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{}}
 	for _, kid := range i.keyOrder {
 		k := i.keys[kid]
@@ -187,7 +254,9 @@ func (i *Issuer) verify(token string) (map[string]any, error) {
 		return nil, errors.New("want exactly one signature")
 	}
 	hdr := jws.Signatures[0].Header
+	now := i.opts.Now()
 	i.mu.Lock()
+	i.retireSupersededLocked(now)
 	k, ok := i.keys[hdr.KeyID]
 	published := ok && k.published
 	i.mu.Unlock()

@@ -18,22 +18,64 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
 <meta name="robots" content="noindex">
 <title>{{.Title}} · development authorization server</title>
 <style>
-  :root { color-scheme: light dark; --accent: #3b5bdb; --warn-bg: #fff3bf; --warn-fg: #5c3c00; --err: #c92a2a; }
+  /* The palette of the Messages front-end (web/static/style.css), light and
+     dark, so that signing in does not look like another product; a test
+     keeps the two in step. */
+  :root {
+    --bg: #f6f7fb;
+    --surface: #ffffff;
+    --text: #1d2330;
+    --muted: #5d6677;
+    --border: #dde1ea;
+    --accent: #2f5bd3;
+    --accent-text: #ffffff;
+    --accent-soft: #e8eefc;
+    --danger: #b42318;
+    --danger-soft: #fef3f2;
+    --warn: #8a5a00;
+    --warn-soft: #fff8e1;
+    --radius: 10px;
+    --shadow: 0 1px 2px rgb(16 24 40 / 6%), 0 1px 3px rgb(16 24 40 / 10%);
+    color-scheme: light dark;
+  }
+  @media (prefers-color-scheme: dark) {
+    :root {
+      --bg: #11151c;
+      --surface: #1a2029;
+      --text: #e6e9ef;
+      --muted: #9aa3b2;
+      --border: #2c3441;
+      --accent: #7c9cff;
+      --accent-text: #0d1117;
+      --accent-soft: #1f2a44;
+      --danger: #ff8a80;
+      --danger-soft: #2d1a1a;
+      --warn: #e3b341;
+      --warn-soft: #2a2310;
+      --shadow: none;
+    }
+  }
   * { box-sizing: border-box; }
-  body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background: Canvas; color: CanvasText; }
-  .banner { background: var(--warn-bg); color: var(--warn-fg); padding: .75rem 1rem; text-align: center; font-weight: 600; border-bottom: 1px solid #e0c45c; }
-  main { max-width: 24rem; margin: 3rem auto; padding: 2rem; border: 1px solid color-mix(in srgb, CanvasText 15%, transparent); border-radius: .75rem; }
-  h1 { font-size: 1.35rem; margin: 0 0 .25rem; }
-  .sub { margin: 0 0 1.5rem; opacity: .75; font-size: .95rem; overflow-wrap: anywhere; }
+  body { margin: 0; min-height: 100vh; background: var(--bg); color: var(--text); font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+  .banner { background: var(--warn-soft); color: var(--warn); padding: .75rem 1rem; text-align: center; font-weight: 600; border-bottom: 1px solid var(--border); }
+  main { width: min(24rem, 100% - 2rem); margin: 3rem auto; padding: 2rem; background: var(--surface); border: 1px solid var(--border); border-radius: var(--radius); box-shadow: var(--shadow); }
+  h1 { font-size: 1.35rem; line-height: 1.25; margin: 0 0 .25rem; }
+  .sub { margin: 0 0 1.5rem; color: var(--muted); font-size: .95rem; overflow-wrap: anywhere; }
   label { display: block; font-weight: 600; margin: 1rem 0 .25rem; }
-  input[type=text], input[type=password] { width: 100%; padding: .6rem .7rem; font: inherit; border: 1px solid color-mix(in srgb, CanvasText 30%, transparent); border-radius: .4rem; background: Field; color: FieldText; }
+  input[type=text], input[type=password] { width: 100%; padding: .6rem .7rem; font: inherit; border: 1px solid var(--muted); border-radius: 8px; background: var(--surface); color: var(--text); }
+  input:focus-visible, button:focus-visible, a:focus-visible { outline: 2px solid var(--accent); outline-offset: 2px; }
   .actions { display: flex; gap: .75rem; margin-top: 1.5rem; }
-  button { flex: 1; padding: .65rem; font: inherit; font-weight: 600; border-radius: .4rem; cursor: pointer; border: 1px solid var(--accent); }
-  button.primary { background: var(--accent); color: #fff; }
-  button.secondary { background: transparent; color: inherit; border-color: color-mix(in srgb, CanvasText 30%, transparent); }
-  .error { color: var(--err); border: 1px solid var(--err); border-radius: .4rem; padding: .6rem .75rem; margin: 0 0 1rem; }
-  .hint { font-size: .9rem; opacity: .75; margin-top: 1.25rem; }
+  button { flex: 1; padding: .6rem 1rem; font: inherit; font-weight: 600; border-radius: 8px; cursor: pointer; border: 1px solid var(--accent); }
+  button.primary { background: var(--accent); color: var(--accent-text); }
+  button.secondary { background: var(--surface); color: var(--text); border-color: var(--border); }
+  button.secondary:hover { border-color: var(--accent); }
+  .error { color: var(--danger); background: var(--danger-soft); border: 1px solid var(--danger); border-radius: 8px; padding: .6rem .75rem; margin: 0 0 1rem; overflow-wrap: anywhere; }
+  .hint { font-size: .9rem; color: var(--muted); margin: 1.25rem 0 0; }
+  a { color: var(--accent); }
   code { font-size: .9em; }
+  @media (max-width: 480px) {
+    main { margin: 1.5rem auto; padding: 1.5rem 1.25rem; }
+  }
 </style>
 </head>
 <body>
@@ -43,16 +85,19 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
 {{if .Subtitle}}<p class="sub">{{.Subtitle}}</p>{{end}}
 {{if .Error}}<p class="error" role="alert">{{.Error}}</p>{{end}}
 {{if .Message}}<p>{{.Message}}</p>{{end}}
+{{if .Link}}<p><a href="{{.Link}}">{{.LinkText}}</a></p>{{end}}
 {{if .RequestID}}
 <form method="post" action="{{.Action}}" autocomplete="off">
   <input type="hidden" name="request_id" value="{{.RequestID}}">
   <label for="username">Username</label>
-  <input type="text" id="username" name="username" value="{{.Username}}" required autofocus autocapitalize="none" spellcheck="false">
+  <input type="text" id="username" name="username" value="{{.Username}}" required {{if not .Username}}autofocus{{end}} autocapitalize="none" spellcheck="false">
   <label for="password">Password</label>
-  <input type="password" id="password" name="password" required>
+  <input type="password" id="password" name="password" required {{if .Username}}autofocus{{end}}>
   <div class="actions">
-    <button class="secondary" type="submit" name="action" value="cancel" formnovalidate>Cancel</button>
+    <!-- Sign in comes first: Enter in a field submits with the form's
+         first submit button (HTML's implicit submission). -->
     <button class="primary" type="submit" name="action" value="login">Sign in</button>
+    <button class="secondary" type="submit" name="action" value="cancel" formnovalidate>Cancel</button>
   </div>
 </form>
 {{if .Hint}}<p class="hint">{{.Hint}}</p>{{end}}
@@ -64,6 +109,8 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
 
 type pageData struct {
 	Title, Subtitle, Error, Message string
+	// Link, when set, is shown below the message as LinkText.
+	Link, LinkText string
 	// Login form; rendered only when RequestID is set.
 	RequestID, Action, Username, Hint string
 }
@@ -95,4 +142,16 @@ func (i *Issuer) renderPage(w http.ResponseWriter, status int, d pageData) {
 // to an unverified URI, which would make us an open redirector.
 func (i *Issuer) errorPage(w http.ResponseWriter, status int, title, msg string) {
 	i.renderPage(w, status, pageData{Title: title, Error: msg})
+}
+
+// staleLoginPage answers a login form whose sign-in request is gone (it
+// expired, or it was used already: a tab restored from history). When
+// one application is registered it links back to it, so the user can start
+// a fresh sign-in there, or find they are already signed in.
+func (i *Issuer) staleLoginPage(w http.ResponseWriter, msg string) {
+	d := pageData{Title: "Sign-in expired", Error: msg}
+	if origins := i.redirectOrigins(); len(origins) == 1 && origins[0] != "" {
+		d.Link, d.LinkText = origins[0]+"/", "Back to the application"
+	}
+	i.renderPage(w, http.StatusBadRequest, d)
 }

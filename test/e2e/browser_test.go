@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // defaultChromePath is where Debian's chromium package installs the browser.
@@ -53,8 +54,9 @@ type browser struct {
 
 // newBrowser starts Chromium headless with the flags this machine needs (no
 // sandbox as root, no background networking, which the closed network would
-// refuse) and a temporary profile. It is closed when the test ends.
-func newBrowser(t *testing.T) *browser {
+// refuse), a temporary profile and the extra options. It is closed when the
+// test ends.
+func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) *browser {
 	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromePath(t)),
@@ -72,6 +74,7 @@ func newBrowser(t *testing.T) *browser {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	}
+	opts = append(opts, extra...)
 	ctx, cancelTimeout := context.WithTimeout(context.Background(), browserTimeout)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	bctx, cancelBrowser := chromedp.NewContext(allocCtx, chromedp.WithErrorf(t.Logf))
@@ -85,35 +88,7 @@ func newBrowser(t *testing.T) *browser {
 	if err := chromedp.Do(bctx); err != nil { // starts the browser
 		t.Fatalf("starting %s: %v", chromePath(t), err)
 	}
-	err := chromedp.Listen(bctx, func(ev any) {
-		switch ev := ev.(type) {
-		case *runtime.EventConsoleAPICalled:
-			var args []string
-			for _, a := range ev.Args {
-				if len(a.Value) > 0 {
-					args = append(args, string(a.Value))
-				} else {
-					args = append(args, a.Description)
-				}
-			}
-			t.Logf("browser console.%s: %s", ev.Type, strings.Join(args, " "))
-		case *runtime.EventExceptionThrown:
-			d := ev.ExceptionDetails
-			msg := d.Text
-			if d.Exception != nil {
-				msg += " " + d.Exception.Description
-			}
-			t.Logf("browser exception: %s", msg)
-		case *network.EventRequestWillBeSent:
-			b.mu.Lock()
-			b.requests = append(b.requests, ev.Request.URL)
-			b.mu.Unlock()
-		case *network.EventResponseReceived:
-			b.mu.Lock()
-			b.responses = append(b.responses, ev.Response)
-			b.mu.Unlock()
-		}
-	})
+	err := chromedp.Listen(bctx, b.record)
 	if err != nil {
 		t.Fatalf("listening to the browser: %v", err)
 	}
@@ -127,6 +102,38 @@ func newBrowser(t *testing.T) *browser {
 		}
 	})
 	return b
+}
+
+// record logs the page's console output and exceptions and keeps the
+// requests and responses the browser saw.
+func (b *browser) record(ev any) {
+	switch ev := ev.(type) {
+	case *runtime.EventConsoleAPICalled:
+		var args []string
+		for _, a := range ev.Args {
+			if len(a.Value) > 0 {
+				args = append(args, string(a.Value))
+			} else {
+				args = append(args, a.Description)
+			}
+		}
+		b.t.Logf("browser console.%s: %s", ev.Type, strings.Join(args, " "))
+	case *runtime.EventExceptionThrown:
+		d := ev.ExceptionDetails
+		msg := d.Text
+		if d.Exception != nil {
+			msg += " " + d.Exception.Description
+		}
+		b.t.Logf("browser exception: %s", msg)
+	case *network.EventRequestWillBeSent:
+		b.mu.Lock()
+		b.requests = append(b.requests, ev.Request.URL)
+		b.mu.Unlock()
+	case *network.EventResponseReceived:
+		b.mu.Lock()
+		b.responses = append(b.responses, ev.Response)
+		b.mu.Unlock()
+	}
 }
 
 // stepTimeout bounds one step (a navigation, a wait for an element).
@@ -260,16 +267,16 @@ func (b *browser) screenshot(name string) string {
 }
 
 // signIn fills the development authorization server's login page, which the
-// browser must be showing or about to show, and waits until the front-end
-// has finished the sign-in (the Sign out button appears).
+// browser must be showing or about to show, submits it with the Enter key in
+// the password field, as most people do, and waits until the front-end has
+// finished the sign-in (the Sign out button appears).
 func (b *browser) signIn(user, password string) {
 	b.t.Helper()
 	b.do("waiting for the dev issuer's login page", chromedp.WaitVisible(chromedp.CSS("#username")))
-	b.do("filling the login form",
+	b.do("filling the login form and pressing Enter",
 		chromedp.Clear(chromedp.CSS("#username")),
 		chromedp.SendKeys(chromedp.CSS("#username"), user),
-		chromedp.SendKeys(chromedp.CSS("#password"), password),
-		chromedp.Click(chromedp.CSS(`button[name="action"][value="login"]`)),
+		chromedp.SendKeys(chromedp.CSS("#password"), password+kb.Enter),
 	)
 	b.do("waiting for the front-end to finish signing in", chromedp.WaitVisible(chromedp.CSS("#logout")))
 }

@@ -14,6 +14,7 @@ const $ = (selector) => document.querySelector(selector);
 let config = null; // /config.json
 let discoveryPromise = null; // the issuer's discovery document, fetched once
 let renderGeneration = 0; // a view's late answer must not overwrite a newer view
+let expiryTimer = 0; // re-renders what depends on the session when the access token expires
 
 // AppError is an error the user can act on: kind is a stable name (also set
 // as #error's data-kind), title says what happened, detail says why and what
@@ -77,6 +78,14 @@ function formatTime(date) {
   return date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 }
 
+// timeElement shows a date and a time as two unbreakable parts, so a narrow
+// column can put the time under the date instead of breaking either.
+function timeElement(date) {
+  return el('time', { datetime: date.toISOString(), title: formatTime(date) },
+    el('span', {}, date.toLocaleDateString(undefined, { dateStyle: 'medium' })), ' ',
+    el('span', {}, date.toLocaleTimeString(undefined, { timeStyle: 'medium' })));
+}
+
 function apiBase() {
   return config.apiBaseUrl || location.origin;
 }
@@ -124,6 +133,13 @@ function expiresAt(tokens) {
 function isExpired(tokens) {
   const at = expiresAt(tokens);
   return at !== null && Date.now() >= at;
+}
+
+// hasLiveSession reports whether this tab holds an access token that has not
+// expired yet.
+function hasLiveSession() {
+  const tokens = loadTokens();
+  return !!tokens && !isExpired(tokens);
 }
 
 function userClaims(tokens) {
@@ -322,6 +338,13 @@ async function completeSignIn() {
   // Take the code out of the address bar and the history.
   history.replaceState(null, '', pending ? safePath(pending.returnTo) : '/');
 
+  const stale = !pending || !pending.state || pending.state !== params.get('state');
+  if (stale && hasLiveSession()) {
+    // The answer to a sign-in this tab already completed: the login page was
+    // shown again from the history (Back) and submitted. The tab is signed
+    // in, so there is nothing to do; the code is never redeemed.
+    return;
+  }
   if (params.get('error')) {
     const desc = params.get('error_description');
     throw new AppError('login', 'Sign-in failed', `The authorization server answered error="${params.get('error')}"${desc ? `: ${desc}` : ''}.`, { relogin: true });
@@ -330,9 +353,23 @@ async function completeSignIn() {
   if (!code) {
     throw new AppError('login', 'Sign-in failed', 'The authorization server sent no code.', { relogin: true });
   }
-  if (!pending || !pending.state || pending.state !== params.get('state')) {
-    throw new AppError('login', 'Sign-in could not be completed', 'The answer does not belong to a sign-in this tab started (its state does not match). Sign in again.', { relogin: true });
+  if (stale) {
+    throw new AppError('login', 'Sign-in could not be completed', 'The answer does not belong to a sign-in this tab started (its state does not match): the login page was probably opened from the browser history or in another tab. Sign in again.', { relogin: true });
   }
+  const body = await redeemCode(code, pending.verifier);
+  checkIDToken(body.id_token, pending.nonce);
+  saveTokens({
+    access_token: body.access_token,
+    id_token: body.id_token || null,
+    token_type: body.token_type || 'Bearer',
+    scope: body.scope || config.scopes.join(' '),
+    expires_at: typeof body.expires_in === 'number' ? Date.now() + body.expires_in * 1000 : null,
+  });
+}
+
+// redeemCode exchanges an authorization code for tokens at the token
+// endpoint and returns the answer, which holds an access token.
+async function redeemCode(code, verifier) {
   const doc = await discovery();
   let res;
   try {
@@ -344,7 +381,7 @@ async function completeSignIn() {
         code,
         redirect_uri: redirectURI(),
         client_id: config.clientId,
-        code_verifier: pending.verifier,
+        code_verifier: verifier,
       }),
     });
   } catch {
@@ -355,25 +392,23 @@ async function completeSignIn() {
     const err = body && body.error ? ` with error="${body.error}"${body.error_description ? `: ${body.error_description}` : ''}` : '';
     throw new AppError('login', 'The authorization server refused to issue tokens', `POST ${doc.token_endpoint} answered ${res.status}${err}.`, { relogin: true });
   }
-  if (body.id_token) {
-    const id = decodeJWT(body.id_token);
-    const aud = id && (Array.isArray(id.payload.aud) ? id.payload.aud : [id.payload.aud]);
-    let problem = '';
-    if (!id) problem = 'it is not a JWT';
-    else if (id.payload.iss !== config.issuer) problem = `its iss is "${id.payload.iss}", expected "${config.issuer}"`;
-    else if (!aud.includes(config.clientId)) problem = `its aud ${JSON.stringify(id.payload.aud)} does not name client "${config.clientId}"`;
-    else if (id.payload.nonce !== pending.nonce) problem = 'its nonce does not match the one this tab sent';
-    if (problem) {
-      throw new AppError('login', 'The ID token was refused', `The token endpoint's ID token was refused: ${problem}.`, { relogin: true });
-    }
+  return body;
+}
+
+// checkIDToken checks the claims of the ID token the token endpoint sent, if
+// it sent one, against this app and the nonce of this sign-in.
+function checkIDToken(idToken, nonce) {
+  if (!idToken) return;
+  const id = decodeJWT(idToken);
+  const aud = id && (Array.isArray(id.payload.aud) ? id.payload.aud : [id.payload.aud]);
+  let problem = '';
+  if (!id) problem = 'it is not a JWT';
+  else if (id.payload.iss !== config.issuer) problem = `its iss is "${id.payload.iss}", expected "${config.issuer}"`;
+  else if (!aud.includes(config.clientId)) problem = `its aud ${JSON.stringify(id.payload.aud)} does not name client "${config.clientId}"`;
+  else if (id.payload.nonce !== nonce) problem = 'its nonce does not match the one this tab sent';
+  if (problem) {
+    throw new AppError('login', 'The ID token was refused', `The token endpoint's ID token was refused: ${problem}.`, { relogin: true });
   }
-  saveTokens({
-    access_token: body.access_token,
-    id_token: body.id_token || null,
-    token_type: body.token_type || 'Bearer',
-    scope: body.scope || config.scopes.join(' '),
-    expires_at: typeof body.expires_in === 'number' ? Date.now() + body.expires_in * 1000 : null,
-  });
 }
 
 async function signOut() {
@@ -401,13 +436,13 @@ function showError(err) {
   const box = $('#error');
   const e = err instanceof AppError ? err : new AppError('unexpected', 'Something went wrong', String(err && err.message ? err.message : err));
   if (!(err instanceof AppError)) console.error(err);
-  box.replaceChildren(
-    el('h2', { className: 'alert-title' }, e.title),
-    el('p', { className: 'alert-detail' }, e.detail),
-    e.relogin ? el('button', { id: 'relogin', type: 'button', className: 'button primary', onclick: () => run(() => signIn(location.pathname)) }, 'Sign in again') : null,
-  );
+  const children = [el('h2', { className: 'alert-title' }, e.title)];
+  if (e.detail) children.push(el('p', { className: 'alert-detail' }, e.detail));
+  if (e.relogin) children.push(el('button', { id: 'relogin', type: 'button', className: 'button primary', onclick: () => run(() => signIn(location.pathname)) }, 'Sign in again'));
+  box.replaceChildren(...children); // never null: replaceChildren would show it as text
   box.dataset.kind = e.kind;
   box.hidden = false;
+  syncSignInAction();
 }
 
 function clearError() {
@@ -415,6 +450,13 @@ function clearError() {
   box.hidden = true;
   box.replaceChildren();
   delete box.dataset.kind;
+  syncSignInAction();
+}
+
+// syncSignInAction keeps one way to sign in on screen: the error's "Sign in
+// again" when it has one, else the header's "Sign in" while signed out.
+function syncSignInAction() {
+  $('#login').hidden = !!loadTokens() || !!document.querySelector('#relogin');
 }
 
 // run calls fn and shows what it throws.
@@ -431,10 +473,11 @@ function setView(...children) {
   view.replaceChildren(...children);
 }
 
+// signInPrompt says why the page is empty; the one sign-in button is the
+// header's.
 function signInPrompt(what) {
   return el('div', { className: 'card empty' },
-    el('p', {}, `Sign in to ${what}.`),
-    el('button', { type: 'button', className: 'button primary', onclick: () => run(() => signIn(location.pathname)) }, 'Sign in'));
+    el('p', {}, `You are not signed in. Sign in to ${what}.`));
 }
 
 function homeView(tokens) {
@@ -455,7 +498,9 @@ function homeView(tokens) {
   const expired = isExpired(tokens);
   setView(
     el('h1', { dataset: { testid: 'welcome' } }, `Welcome, ${displayName(claims)}!`),
-    el('p', { className: 'lead' }, 'You are signed in. Open Messages or Claims to call the resource server with your access token.'),
+    el('p', { className: 'lead' }, expired
+      ? 'Your session has expired: the resource server will refuse your access token. Sign in again to get a new one.'
+      : 'You are signed in. Open Messages or Claims to call the resource server with your access token.'),
     el('div', { className: 'card' },
       el('dl', { className: 'facts' },
         claims.email ? [el('dt', {}, 'Email'), el('dd', {}, claims.email)] : null,
@@ -464,6 +509,9 @@ function homeView(tokens) {
         el('dt', {}, 'Access token'),
         el('dd', { className: expired ? 'warn' : '' }, at === null ? 'expiry unknown' : `${expired ? 'expired' : 'expires'} ${formatTime(new Date(at))}`))),
   );
+  if (expired) {
+    showError(new AppError('expired', 'Your session has expired', `Your access token expired at ${formatTime(new Date(at))}.`, { relogin: true }));
+  }
 }
 
 async function messagesView(tokens, generation) {
@@ -475,7 +523,7 @@ async function messagesView(tokens, generation) {
   const rows = messages.map((m) => {
     const date = new Date(m.date);
     return el('tr', { dataset: { testid: 'message' } },
-      el('td', { className: 'date' }, Number.isNaN(date.getTime()) ? String(m.date) : el('time', { datetime: date.toISOString() }, formatTime(date))),
+      el('td', { className: 'date' }, Number.isNaN(date.getTime()) ? String(m.date) : timeElement(date)),
       el('td', { dataset: { testid: 'message-text' } }, String(m.text)));
   });
   setView(
@@ -519,15 +567,32 @@ function notFoundView() {
 }
 
 function renderChrome(tokens) {
-  $('#login').hidden = !!tokens;
   $('#logout').hidden = !tokens;
   const user = $('#user');
+  const expired = !!tokens && isExpired(tokens);
   user.hidden = !tokens;
-  user.textContent = tokens ? displayName(userClaims(tokens)) : '';
+  user.textContent = tokens ? displayName(userClaims(tokens)) + (expired ? ' · session expired' : '') : '';
+  user.classList.toggle('warn', expired);
+  document.body.dataset.session = !tokens ? 'none' : expired ? 'expired' : 'live';
+  syncSignInAction();
   for (const link of document.querySelectorAll('.nav a')) {
     if (link.getAttribute('href') === location.pathname) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
+}
+
+// watchExpiry re-renders, when the access token expires, what says whether
+// the session is live: the header, and the home page, which says so in words.
+function watchExpiry(tokens, generation) {
+  clearTimeout(expiryTimer);
+  const at = tokens && expiresAt(tokens);
+  if (!at || Date.now() >= at) return;
+  const delay = Math.min(at - Date.now() + 50, 2 ** 31 - 1); // setTimeout's limit
+  expiryTimer = setTimeout(() => {
+    if (generation !== renderGeneration) return;
+    if (location.pathname === '/') render();
+    else renderChrome(loadTokens());
+  }, delay);
 }
 
 async function render() {
@@ -535,6 +600,7 @@ async function render() {
   clearError();
   const tokens = loadTokens();
   renderChrome(tokens);
+  watchExpiry(tokens, generation);
   document.body.dataset.signedIn = tokens ? 'true' : 'false';
   try {
     switch (location.pathname) {
