@@ -41,7 +41,7 @@ var deliberate = map[string]struct {
 	"lower-case bearer scheme":             {200, "the auth-scheme is case-insensitive (RFC 7235 §2.1, RFC 6750 §2.1); the sample's regex is case-sensitive"},
 	"xxBearer prefix":                      {401, "the sample's unanchored /Bearer (.+)/ finds a token inside another scheme; we take only the Bearer scheme"},
 	"two Authorization headers":            {400, "RFC 6750 §2: more than one credential is invalid_request; Node silently keeps the first"},
-	"two spaces after Bearer":              {400, "RFC 6750 §2.1 allows exactly one space; the sample passes \" <token>\" to the verifier"},
+	"two spaces after Bearer":              {200, "RFC 6750 §2.1 (\"Bearer\" 1*SP b64token) allows one or more spaces; the sample passes \" <token>\" to the verifier"},
 	"missing kid":                          {200, "kid is optional (RFC 7515 §4.1.4): we use the issuer's key when its set holds exactly one, and refuse when that is ambiguous; the Node verifier requires kid"},
 	"token in the URL query":               {400, "a token in the URL leaks into logs (RFC 6750 §2.3, §5.3): we refuse it with invalid_request rather than ignore it"},
 }
