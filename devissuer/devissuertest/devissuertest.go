@@ -1,0 +1,52 @@
+// Package devissuertest starts development issuers for tests, the way
+// net/http/httptest starts servers: one line, the test fails if the issuer
+// cannot start, nothing is logged unless asked, and the issuer is closed
+// when the test ends.
+//
+//	srv := devissuertest.Start(t, devissuer.Options{})
+//	v, err := verifier.New(devissuertest.VerifierConfig(srv))
+//	tok, err := srv.Issuer.MintAccessToken(nil)
+//
+// It is a package of its own so that programs importing devissuer (the
+// resource-server program's dev mode) do not link the testing package.
+package devissuertest
+
+import (
+	"log/slog"
+	"testing"
+
+	"github.com/resource-server/resource-server/devissuer"
+	"github.com/resource-server/resource-server/verifier"
+)
+
+// Start serves a new devissuer.Issuer on a free 127.0.0.1 port until the
+// test ends (t.Cleanup closes it). A nil opts.Logger logs nothing: a test
+// that wants the issuer's log lines passes a logger. Start fails the test
+// when the issuer cannot start.
+func Start(t testing.TB, opts devissuer.Options) *devissuer.Server {
+	t.Helper()
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	srv, err := devissuer.StartServer(opts)
+	if err != nil {
+		t.Fatalf("devissuertest: %v", err)
+	}
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// VerifierConfig returns the configuration of a verifier that accepts srv's
+// access tokens: its issuer URL (http on loopback, so InsecureAllowHTTP),
+// its audience and its signing algorithm, and a logger that discards.
+// Tests adjust the copy they get.
+func VerifierConfig(srv *devissuer.Server) verifier.Config {
+	opts := srv.Issuer.Options()
+	return verifier.Config{
+		Issuer:            srv.URL,
+		Audiences:         []string{opts.Audience},
+		Algorithms:        []string{opts.Algorithm},
+		InsecureAllowHTTP: true,
+		Logger:            slog.New(slog.DiscardHandler),
+	}
+}
