@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/resource-server/resource-server/internal/jsonerror"
 	"github.com/resource-server/resource-server/internal/scope"
 	"github.com/resource-server/resource-server/verifier"
 )
@@ -168,8 +169,13 @@ func verificationError(err error) *Error {
 // where scope lists all of scopes. It must run inside Middleware, whose realm,
 // resource metadata URL and logger it uses; a request that did not pass
 // through Middleware is answered 500, since that is a wiring mistake.
-// RequireScopes panics when a scope is not an RFC 6749 §3.3 scope-token (see
-// ValidScope): a programming error best found at start-up.
+//
+// Each of scopes must be one RFC 6749 §3.3 scope-token,
+// 1*( %x21 / %x23-5B / %x5D-7E ): printable ASCII without space, '"' or
+// '\' — the rule the verifier applies to the scopes of a token, so a scope
+// that breaks it could never be granted. RequireScopes panics on such a
+// scope, or on an empty one, naming it: a programming error best found at
+// start-up.
 func RequireScopes(scopes ...string) func(http.Handler) http.Handler {
 	scopes = slices.Clone(scopes)
 	for _, s := range scopes {
@@ -185,7 +191,7 @@ func RequireScopes(scopes ...string) func(http.Handler) http.Handler {
 			m, _ := ctx.Value(middlewareKey{}).(*middleware)
 			if tok == nil || m == nil {
 				// No challenge: this is not the client's fault.
-				writeBody(w, r, http.StatusInternalServerError, "server_error",
+				jsonerror.Write(w, r, http.StatusInternalServerError, "server_error",
 					"bearer.RequireScopes runs outside bearer.Middleware")
 				return
 			}
@@ -256,12 +262,6 @@ func quotable(s string) bool {
 	}
 	return true
 }
-
-// ValidScope reports whether s can be required by RequireScopes: one RFC
-// 6749 §3.3 scope-token, 1*( %x21 / %x23-5B / %x5D-7E ), so printable ASCII
-// without space, '"' or '\'. It is the rule the verifier applies to the
-// scopes of a token.
-func ValidScope(s string) bool { return scope.Valid(s) }
 
 // defaultLogger is the logger of a Middleware whose Options.Logger is nil.
 var defaultLogger = slog.New(defaultHandler{})

@@ -10,25 +10,14 @@ import (
 
 	"github.com/resource-server/resource-server/bearer"
 	"github.com/resource-server/resource-server/devissuer"
+	"github.com/resource-server/resource-server/devissuer/devissuertest"
 	"github.com/resource-server/resource-server/verifier"
 )
 
 func benchVerifier(b *testing.B) (*devissuer.Server, *verifier.Verifier) {
 	b.Helper()
-	srv, err := devissuer.StartServer(devissuer.Options{Logger: quiet()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(srv.Close)
-	v, err := verifier.New(verifier.Config{
-		Issuer:            srv.URL,
-		Audiences:         []string{devissuer.DefaultAudience},
-		InsecureAllowHTTP: true,
-		Logger:            quiet(),
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	srv := devissuertest.Start(b, devissuer.Options{})
+	v := verifierFor(b, srv)
 	if err := v.Refresh(b.Context()); err != nil {
 		b.Fatal(err)
 	}
@@ -47,7 +36,7 @@ func BenchmarkMiddlewareValid(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	h := bearer.Middleware(v, bearer.Options{Logger: quiet()})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := bearer.Middleware(v, bearer.Options{Logger: discard})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, ok := bearer.FromContext(r.Context()); !ok {
 			w.WriteHeader(http.StatusInternalServerError)
 		}
@@ -89,7 +78,7 @@ func BenchmarkMiddlewareRefused(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	h := bearer.Middleware(v, bearer.Options{Logger: quiet()})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	h := bearer.Middleware(v, bearer.Options{Logger: discard})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	sig := len(tok) - 20
 	forged := tok[:sig] + map[bool]string{true: "B", false: "A"}[tok[sig] == 'A'] + tok[sig+1:]
 	for _, c := range []struct{ name, token string }{

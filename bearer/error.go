@@ -3,13 +3,12 @@ package bearer
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 
+	"github.com/resource-server/resource-server/internal/jsonerror"
 	"github.com/resource-server/resource-server/verifier"
 )
 
@@ -23,8 +22,8 @@ const (
 	CodeTemporarilyUnavailable = "temporarily_unavailable" // 503, not put in the challenge
 )
 
-// MaxDescription is the longest error_description the middleware sends.
-const MaxDescription = 200
+// maxDescription is the longest error_description the middleware sends.
+const maxDescription = 200
 
 // Error is a refusal: the HTTP status and what the challenge and the JSON
 // body say. TokenFromRequest returns it; Middleware and RequireScopes answer
@@ -106,24 +105,7 @@ func (m *middleware) refuse(w http.ResponseWriter, r *http.Request, e *Error, ra
 	if e.Status == http.StatusServiceUnavailable {
 		h.Set("Retry-After", "5")
 	}
-	writeBody(w, r, e.Status, e.bodyCode(), e.Description)
-}
-
-// writeBody writes {"error":…,"error_description":…} with the headers every
-// refusal carries; HEAD gets the headers only.
-func writeBody(w http.ResponseWriter, r *http.Request, status int, code, description string) {
-	body, _ := json.Marshal(struct {
-		Error       string `json:"error"`
-		Description string `json:"error_description"`
-	}{code, sanitize(description)})
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(body)
-	}
+	jsonerror.Write(w, r, e.Status, e.bodyCode(), sanitize(e.Description))
 }
 
 func (m *middleware) log(r *http.Request, e *Error, raw string, tok *verifier.Token, cause error) {
@@ -182,9 +164,9 @@ func fingerprint(token string) string {
 // sanitize makes s fit RFC 6750's error_description,
 // 1*( %x20-21 / %x23-5B / %x5D-7E ): '"' and '\' are dropped, other bytes
 // outside printable ASCII become '?' (one per rune), and the result is cut to
-// MaxDescription bytes, ending in "..." when cut.
+// maxDescription bytes, ending in "..." when cut.
 func sanitize(s string) string {
-	clean := len(s) <= MaxDescription
+	clean := len(s) <= maxDescription
 	for i := 0; clean && i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
 			clean = false
@@ -194,7 +176,7 @@ func sanitize(s string) string {
 		return s
 	}
 	var b strings.Builder
-	b.Grow(min(len(s), MaxDescription+1))
+	b.Grow(min(len(s), maxDescription+1))
 	for _, c := range s {
 		switch {
 		case c == '"' || c == '\\':
@@ -204,13 +186,13 @@ func sanitize(s string) string {
 		default:
 			b.WriteByte(byte(c))
 		}
-		if b.Len() > MaxDescription {
+		if b.Len() > maxDescription {
 			break
 		}
 	}
 	out := b.String()
-	if len(out) > MaxDescription {
-		out = out[:MaxDescription-3] + "..."
+	if len(out) > maxDescription {
+		out = out[:maxDescription-3] + "..."
 	}
 	return out
 }

@@ -166,17 +166,3 @@ func ExampleTokenFromRequest() {
 	// 401 "": this resource needs a bearer token; the Authorization header uses another scheme
 	// 400 "invalid_request": the bearer token holds a character outside the RFC 6750 token syntax [A-Za-z0-9-._~+/]+=*
 }
-
-// ValidScope checks a scope before it is given to RequireScopes, which
-// panics on an invalid one: a program reading scopes from its configuration
-// reports them instead.
-func ExampleValidScope() {
-	for _, s := range []string{"messages:read", "two words", "no-break\u00a0space", ""} {
-		fmt.Printf("%q %v\n", s, bearer.ValidScope(s))
-	}
-	// Output:
-	// "messages:read" true
-	// "two words" false
-	// "no-break\u00a0space" false
-	// "" false
-}

@@ -13,30 +13,22 @@ import (
 
 	"github.com/resource-server/resource-server/bearer"
 	"github.com/resource-server/resource-server/devissuer"
+	"github.com/resource-server/resource-server/devissuer/devissuertest"
 	"github.com/resource-server/resource-server/verifier"
 )
 
-func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
+// discard is the middleware's logger in tests that do not read its records.
+var discard = slog.New(slog.DiscardHandler)
 
-// startIssuer starts a devissuer on loopback and returns it with a verifier
-// configured for it, as the program would build one.
-func startIssuer(t *testing.T) (*devissuer.Server, *verifier.Verifier) {
+// verifierFor returns a verifier of srv's tokens, as the program would
+// configure one.
+func verifierFor(t testing.TB, srv *devissuer.Server) *verifier.Verifier {
 	t.Helper()
-	srv, err := devissuer.StartServer(devissuer.Options{Logger: quiet()})
+	v, err := verifier.New(devissuertest.VerifierConfig(srv))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(srv.Close)
-	v, err := verifier.New(verifier.Config{
-		Issuer:            srv.URL,
-		Audiences:         []string{"api://default"},
-		InsecureAllowHTTP: true,
-		Logger:            quiet(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv, v
+	return v
 }
 
 func mint(t *testing.T, srv *devissuer.Server, overrides map[string]any) string {
@@ -59,8 +51,9 @@ var subjectHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Reques
 })
 
 func TestWithRealVerifier(t *testing.T) {
-	srv, v := startIssuer(t)
-	h := bearer.Middleware(v, bearer.Options{Logger: quiet()})(subjectHandler)
+	srv := devissuertest.Start(t, devissuer.Options{})
+	v := verifierFor(t, srv)
+	h := bearer.Middleware(v, bearer.Options{Logger: discard})(subjectHandler)
 	hour := time.Hour
 	tests := []struct {
 		name      string
@@ -135,8 +128,9 @@ func TestWithRealVerifier(t *testing.T) {
 
 // Options.Audiences replaces the verifier's configured audiences.
 func TestWithRealVerifierAudiences(t *testing.T) {
-	srv, v := startIssuer(t)
-	h := bearer.Middleware(v, bearer.Options{Audiences: []string{"api://orders"}, Logger: quiet()})(subjectHandler)
+	srv := devissuertest.Start(t, devissuer.Options{})
+	v := verifierFor(t, srv)
+	h := bearer.Middleware(v, bearer.Options{Audiences: []string{"api://orders"}, Logger: discard})(subjectHandler)
 	for _, tt := range []struct {
 		aud    string
 		status int
@@ -152,7 +146,8 @@ func TestWithRealVerifierAudiences(t *testing.T) {
 }
 
 func TestWithRealVerifierScopes(t *testing.T) {
-	srv, v := startIssuer(t)
+	srv := devissuertest.Start(t, devissuer.Options{})
+	v := verifierFor(t, srv)
 	var logs bytes.Buffer
 	mw := bearer.Middleware(v, bearer.Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
 	scp := mint(t, srv, map[string]any{"scp": []string{"messages:read", "openid"}, "scope": nil, "jti": "AT.scp-only"})
@@ -196,10 +191,11 @@ func TestWithRealVerifierScopes(t *testing.T) {
 // When the issuer cannot be reached and no keys are cached, the answer is 503,
 // not a challenge that blames the token.
 func TestWithRealVerifierKeysUnavailable(t *testing.T) {
-	srv, v := startIssuer(t)
+	srv := devissuertest.Start(t, devissuer.Options{})
+	v := verifierFor(t, srv)
 	tok := mint(t, srv, nil)
 	srv.Close()
-	h := bearer.Middleware(v, bearer.Options{Logger: quiet()})(subjectHandler)
+	h := bearer.Middleware(v, bearer.Options{Logger: discard})(subjectHandler)
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
 	r.Header.Set("Authorization", "Bearer "+tok)
 	w := httptest.NewRecorder()

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/resource-server/resource-server/bearer"
+	"github.com/resource-server/resource-server/devissuer"
+	"github.com/resource-server/resource-server/devissuer/devissuertest"
 )
 
 // TestRequireScopesSeparators: with the real verifier, a scope claim is split
@@ -14,8 +16,9 @@ import (
 // api:write: the token is refused, since its scope claim is not a list of
 // RFC 6749 scope-tokens. A "scope" array is a list of scopes.
 func TestRequireScopesSeparators(t *testing.T) {
-	srv, v := startIssuer(t)
-	h := bearer.Middleware(v, bearer.Options{Logger: quiet()})(bearer.RequireScopes("api:write")(subjectHandler))
+	srv := devissuertest.Start(t, devissuer.Options{})
+	v := verifierFor(t, srv)
+	h := bearer.Middleware(v, bearer.Options{Logger: discard})(bearer.RequireScopes("api:write")(subjectHandler))
 	tests := []struct {
 		name    string
 		claims  map[string]any

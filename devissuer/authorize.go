@@ -1,7 +1,9 @@
 package devissuer
 
 import (
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/url"
@@ -66,75 +68,88 @@ func putPending[T any](i *Issuer, m map[string]*T, v *T, expires func(*T) time.T
 	return id, nil
 }
 
+// serveAuthorize shows the login page for a valid authorization request
+// (GET), or handles the login form (POST, serveLogin).
 func (i *Issuer) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost {
 		i.serveLogin(w, r)
 		return
 	}
 	q := r.URL.Query()
-	for name, vs := range q {
-		if len(vs) > 1 {
-			i.errorPage(w, http.StatusBadRequest, "Invalid sign-in request", "The parameter "+name+" appears more than once (RFC 6749 §3.1).")
+	if title, msg := i.checkAuthorizeClient(q); title != "" {
+		i.errorPage(w, http.StatusBadRequest, title, msg)
+		return
+	}
+	// From here on the redirect URI is trusted, so errors go back to the
+	// application as RFC 6749 §4.1.2.1 describes.
+	lr, code, desc := i.newLoginRequest(q)
+	if lr != nil {
+		id, err := putPending(i, i.logins, lr, func(l *loginRequest) time.Time { return l.expires })
+		if err == nil {
+			i.renderLogin(w, http.StatusOK, id, "", "")
 			return
 		}
+		code, desc = "temporarily_unavailable", err.Error()
+	}
+	redirectWith(w, r, q.Get("redirect_uri"), url.Values{"error": {code}, "error_description": {desc}, "state": {q.Get("state")}})
+}
+
+// checkAuthorizeClient checks what must hold before an error may be sent
+// to the redirect URI: single, bounded parameters, a known client and its
+// registered redirect URI. It returns the title and message of the error
+// page to show instead, or "" when they hold.
+func (i *Issuer) checkAuthorizeClient(q url.Values) (title, message string) {
+	const invalid = "Invalid sign-in request"
+	for name, vs := range q {
+		if len(vs) > 1 {
+			return invalid, "The parameter " + name + " appears more than once (RFC 6749 §3.1)."
+		}
 		if len(vs[0]) > maxParam {
-			i.errorPage(w, http.StatusBadRequest, "Invalid sign-in request", "The parameter "+name+" is too long.")
-			return
+			return invalid, "The parameter " + name + " is too long."
 		}
 	}
 	clientID, redirectURI := q.Get("client_id"), q.Get("redirect_uri")
 	switch {
 	case clientID == "":
-		i.errorPage(w, http.StatusBadRequest, "Invalid sign-in request", "The client_id parameter is missing.")
-		return
+		return invalid, "The client_id parameter is missing."
 	case clientID == i.opts.ClientID:
-		i.errorPage(w, http.StatusBadRequest, "Invalid sign-in request", "Client "+clientID+" is the confidential client; it may only use the client_credentials grant. Browser apps sign in as "+i.opts.SPAClientID+".")
-		return
+		return invalid, "Client " + clientID + " is the confidential client; it may only use the client_credentials grant. Browser apps sign in as " + i.opts.SPAClientID + "."
 	case clientID != i.opts.SPAClientID:
-		i.errorPage(w, http.StatusBadRequest, "Unknown application", "No application with client_id "+clientID+" is registered here; the development client is "+i.opts.SPAClientID+".")
-		return
+		return "Unknown application", "No application with client_id " + clientID + " is registered here; the development client is " + i.opts.SPAClientID + "."
 	case redirectURI == "":
-		i.errorPage(w, http.StatusBadRequest, "Invalid sign-in request", "The redirect_uri parameter is missing.")
-		return
+		return invalid, "The redirect_uri parameter is missing."
 	case !slices.Contains(i.opts.RedirectURIs, redirectURI):
-		i.errorPage(w, http.StatusBadRequest, "Redirect URI not allowed", "The redirect_uri "+redirectURI+" is not registered; allowed: "+strings.Join(i.opts.RedirectURIs, ", ")+".")
-		return
+		return "Redirect URI not allowed", "The redirect_uri " + redirectURI + " is not registered; allowed: " + strings.Join(i.opts.RedirectURIs, ", ") + "."
 	}
-	// From here on the redirect URI is trusted, so errors go back to the
-	// application as RFC 6749 §4.1.2.1 describes.
-	state := q.Get("state")
-	fail := func(code, desc string) {
-		redirectWith(w, r, redirectURI, url.Values{"error": {code}, "error_description": {desc}, "state": {state}})
-	}
+	return "", ""
+}
+
+// newLoginRequest checks the rest of an authorization request whose client
+// and redirect URI passed checkAuthorizeClient: the pending login request,
+// or the error code and description to send back to the application.
+func (i *Issuer) newLoginRequest(q url.Values) (lr *loginRequest, code, desc string) {
 	scopes, err := i.parseScopes(q.Get("scope"))
 	switch {
 	case q.Get("response_type") != "code":
-		fail("unsupported_response_type", "response_type must be code; the implicit flow is not supported (OAuth 2.0 Security BCP)")
+		return nil, "unsupported_response_type", "response_type must be code; the implicit flow is not supported (OAuth 2.0 Security BCP)"
 	case q.Get("response_mode") != "" && q.Get("response_mode") != "query":
-		fail("invalid_request", "response_mode must be query")
+		return nil, "invalid_request", "response_mode must be query"
 	case q.Get("code_challenge") == "":
-		fail("invalid_request", "code_challenge is required: this server only supports authorization code with PKCE")
+		return nil, "invalid_request", "code_challenge is required: this server only supports authorization code with PKCE"
 	case q.Get("code_challenge_method") != "S256":
-		fail("invalid_request", "code_challenge_method must be S256; plain is not accepted")
+		return nil, "invalid_request", "code_challenge_method must be S256; plain is not accepted"
 	case !validS256Challenge(q.Get("code_challenge")):
-		fail("invalid_request", "code_challenge must be the base64url SHA-256 of the code_verifier (43 characters)")
+		return nil, "invalid_request", "code_challenge must be the base64url SHA-256 of the code_verifier (43 characters)"
 	case err != nil:
-		fail("invalid_scope", err.Error())
+		return nil, "invalid_scope", err.Error()
 	case q.Get("prompt") == "none":
 		// There are no sessions to reuse, so a silent request can never
 		// succeed; say so the way OpenID Connect Core §3.1.2.6 defines.
-		fail("login_required", "the development server keeps no sessions; sign in interactively")
-	default:
-		lr := &loginRequest{clientID: clientID, redirectURI: redirectURI, state: state,
-			nonce: q.Get("nonce"), challenge: q.Get("code_challenge"), scopes: scopes,
-			expires: i.opts.Now().Add(loginLifetime)}
-		id, err := putPending(i, i.logins, lr, func(l *loginRequest) time.Time { return l.expires })
-		if err != nil {
-			fail("temporarily_unavailable", err.Error())
-			return
-		}
-		i.renderLogin(w, http.StatusOK, id, "", "")
+		return nil, "login_required", "the development server keeps no sessions; sign in interactively"
 	}
+	return &loginRequest{clientID: q.Get("client_id"), redirectURI: q.Get("redirect_uri"), state: q.Get("state"),
+		nonce: q.Get("nonce"), challenge: q.Get("code_challenge"), scopes: scopes,
+		expires: i.opts.Now().Add(loginLifetime)}, "", ""
 }
 
 func (i *Issuer) renderLogin(w http.ResponseWriter, status int, requestID, username, errMsg string) {
@@ -249,21 +264,12 @@ func redirectWith(w http.ResponseWriter, r *http.Request, target string, params 
 	http.Redirect(w, r, u.String(), http.StatusSeeOther)
 }
 
-// validS256Challenge checks the shape of BASE64URL(SHA256(verifier)).
+// validS256Challenge checks the shape of BASE64URL(SHA256(verifier)) (RFC
+// 7636 §4.2): unpadded, canonical base64url of 32 bytes, as the verifier
+// decodes a JWS segment.
 func validS256Challenge(c string) bool {
-	if len(c) != 43 {
-		return false
-	}
-	for _, ch := range c {
-		if !isBase64URL(ch) {
-			return false
-		}
-	}
-	return true
-}
-
-func isBase64URL(ch rune) bool {
-	return ch >= 'A' && ch <= 'Z' || ch >= 'a' && ch <= 'z' || ch >= '0' && ch <= '9' || ch == '-' || ch == '_'
+	b, err := base64.RawURLEncoding.Strict().DecodeString(c)
+	return err == nil && len(b) == sha256.Size
 }
 
 // parseScopes splits a scope parameter (RFC 6749 §3.3: scope-tokens

@@ -23,7 +23,7 @@
 //	P/v1/keys                              JWKS
 //	P/v1/authorize                         login page (authorization code + PKCE S256)
 //	P/v1/token                             client_credentials, authorization_code
-//	P/v1/userinfo                          OpenID Connect userinfo
+//	P/v1/userinfo                          OpenID Connect userinfo (this module's bearer middleware and verifier)
 //	P/v1/revoke                            accepted and ignored (tokens are stateless)
 //	P/v1/logout                            RP-initiated logout redirect
 //	P/v1/rotate                            POST from loopback: rotate the signing key

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/resource-server/resource-server/devissuer"
+	"github.com/resource-server/resource-server/devissuer/devissuertest"
 )
 
 const (
@@ -128,7 +129,7 @@ func exchange(t *testing.T, s *devissuer.Server, code, verifier string) response
 }
 
 func TestAuthorizationCodeFlow(t *testing.T) {
-	s := startServer(t, devissuer.Options{})
+	s := devissuertest.Start(t, devissuer.Options{})
 	code := login(t, s)
 	resp := exchange(t, s, code, verifier)
 	if resp.status != http.StatusOK {
@@ -221,7 +222,7 @@ func atHash(at string) string {
 }
 
 func TestLoginPage(t *testing.T) {
-	s := startServer(t, devissuer.Options{})
+	s := devissuertest.Start(t, devissuer.Options{})
 	page := get(t, authorizeURL(s, nil))
 	if !strings.Contains(page.body, "for development and tests only") {
 		t.Errorf("login page lacks the development banner")
@@ -260,7 +261,7 @@ func TestLoginPage(t *testing.T) {
 }
 
 func TestAuthorizeErrors(t *testing.T) {
-	s := startServer(t, devissuer.Options{})
+	s := devissuertest.Start(t, devissuer.Options{})
 	tests := []struct {
 		name      string
 		edit      func(url.Values)
@@ -275,6 +276,10 @@ func TestAuthorizeErrors(t *testing.T) {
 		{"PKCE plain", func(q url.Values) { q.Set("code_challenge_method", "plain") }, "invalid_request"},
 		{"PKCE method missing", func(q url.Values) { q.Del("code_challenge_method") }, "invalid_request"},
 		{"malformed challenge", func(q url.Values) { q.Set("code_challenge", "short") }, "invalid_request"},
+		// 43 characters hold 258 bits: the last one's low 2 bits must be
+		// zero in the encoding of 32 bytes ('B' is 000001).
+		{"non-canonical challenge", func(q url.Values) { q.Set("code_challenge", strings.Repeat("A", 42)+"B") }, "invalid_request"},
+		{"challenge with a padding", func(q url.Values) { q.Set("code_challenge", strings.Repeat("A", 42)+"=") }, "invalid_request"},
 		{"unsupported scope", func(q url.Values) { q.Set("scope", "openid admin") }, "invalid_scope"},
 		{"silent", func(q url.Values) { q.Set("prompt", "none") }, "login_required"},
 	}
@@ -299,7 +304,7 @@ func TestCodeExpiry(t *testing.T) {
 	var mu sync.Mutex
 	now := time.Now()
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	s := startServer(t, devissuer.Options{Now: clock})
+	s := devissuertest.Start(t, devissuer.Options{Now: clock})
 	code := login(t, s)
 	mu.Lock()
 	now = now.Add(61 * time.Second)
@@ -310,7 +315,7 @@ func TestCodeExpiry(t *testing.T) {
 }
 
 func TestClientCredentials(t *testing.T) {
-	s := startServer(t, devissuer.Options{SupportedScopes: []string{"messages:read"}})
+	s := devissuertest.Start(t, devissuer.Options{SupportedScopes: []string{"messages:read"}})
 	basic := func(id, secret string) func(*http.Request) {
 		return func(r *http.Request) { r.SetBasicAuth(id, secret) }
 	}
@@ -374,7 +379,7 @@ func TestClientCredentials(t *testing.T) {
 }
 
 func TestCORS(t *testing.T) {
-	s := startServer(t, devissuer.Options{})
+	s := devissuertest.Start(t, devissuer.Options{})
 	for _, path := range []string{"/v1/token", "/v1/keys", "/v1/userinfo", "/.well-known/openid-configuration"} {
 		t.Run(path, func(t *testing.T) {
 			req, _ := http.NewRequest(http.MethodOptions, s.URL+path, nil)
@@ -395,7 +400,7 @@ func TestCORS(t *testing.T) {
 }
 
 func TestUserinfoRefusals(t *testing.T) {
-	s := startServer(t, devissuer.Options{})
+	s := devissuertest.Start(t, devissuer.Options{})
 	iss := s.Issuer
 	old := iss.CurrentKeyID()
 	if _, err := iss.RotateKey(); err != nil {
@@ -417,7 +422,9 @@ func TestUserinfoRefusals(t *testing.T) {
 		{"expired", "Bearer " + must(iss.MintAccessToken(map[string]any{"exp": time.Now().Add(-time.Minute).Unix()})), 401, "invalid_token"},
 		{"wrong audience", "Bearer " + must(iss.MintAccessToken(map[string]any{"aud": "api://other"})), 401, "invalid_token"},
 		{"no openid scope", "Bearer " + must(iss.MintAccessToken(map[string]any{"scp": []string{"email"}})), 403, "insufficient_scope"},
-		{"basic scheme", "Basic ZGVtbzpkZW1v", 400, "invalid_request"},
+		// RFC 6750 §3.1: another scheme carries no bearer credentials, so
+		// the challenge names no error, as for a request without any.
+		{"basic scheme", "Basic ZGVtbzpkZW1v", 401, ""},
 		{"lower-case scheme accepted", "bearer " + must(iss.MintAccessToken(nil)), 200, ""},
 	}
 	for _, tt := range tests {
@@ -447,8 +454,29 @@ func TestUserinfoRefusals(t *testing.T) {
 	}
 }
 
+// TestUserinfoReadsKeysInProcess: userinfo verifies with the keys the issuer
+// publishes at the time, a key rotated in a moment ago included, without a
+// request to its own JWKS endpoint (Requests counts what the code under
+// test fetched, not the issuer itself).
+func TestUserinfoReadsKeysInProcess(t *testing.T) {
+	s := devissuertest.Start(t, devissuer.Options{})
+	for range 2 {
+		req, _ := http.NewRequest(http.MethodGet, s.URL+"/v1/userinfo", nil)
+		req.Header.Set("Authorization", "Bearer "+must(s.Issuer.MintAccessToken(nil)))
+		if resp := do(t, req); resp.status != http.StatusOK {
+			t.Fatalf("userinfo: %d %s", resp.status, resp.body)
+		}
+		if _, err := s.Issuer.RotateKey(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := s.Issuer.Requests("/v1/keys"); n != 0 {
+		t.Errorf("%d requests to /v1/keys, want none", n)
+	}
+}
+
 func TestLogout(t *testing.T) {
-	s := startServer(t, devissuer.Options{})
+	s := devissuertest.Start(t, devissuer.Options{})
 	tests := []struct {
 		name     string
 		query    string
@@ -472,7 +500,7 @@ func TestLogout(t *testing.T) {
 }
 
 func TestRevokeAccepted(t *testing.T) {
-	s := startServer(t, devissuer.Options{})
+	s := devissuertest.Start(t, devissuer.Options{})
 	if resp := postForm(t, s.URL+"/v1/revoke", url.Values{"token": {"x"}, "client_id": {"dev-spa"}}, nil); resp.status != 200 {
 		t.Errorf("revoke: %d %s", resp.status, resp.body)
 	}

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/resource-server/resource-server/internal/jsonerror"
 )
 
 // route is one endpoint of the layout. cors marks the endpoints a browser
@@ -65,7 +67,7 @@ func (i *Issuer) Handler() http.Handler {
 		}
 		if !slices.Contains(allowed, r.Method) {
 			w.Header().Set("Allow", strings.Join(allowed, ", "))
-			writeJSON(w, http.StatusMethodNotAllowed, oauthError{Error: "invalid_request", Description: "method " + r.Method + " is not allowed here; use " + strings.Join(rt.methods, " or ")})
+			jsonerror.Write(w, r, http.StatusMethodNotAllowed, "invalid_request", "method "+r.Method+" is not allowed here; use "+strings.Join(rt.methods, " or "))
 			return
 		}
 		rt.handle(w, r)
@@ -86,11 +88,8 @@ func preflight(w http.ResponseWriter, r *http.Request, methods []string) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-type oauthError struct {
-	Error       string `json:"error"`
-	Description string `json:"error_description,omitempty"`
-}
-
+// writeJSON answers status with v as indented JSON, for people reading the
+// documents with curl. Errors go through jsonerror.Write instead.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -146,16 +145,16 @@ func (i *Issuer) serveKeys(w http.ResponseWriter, r *http.Request) {
 func (i *Issuer) serveRotate(w http.ResponseWriter, r *http.Request) {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
-		writeJSON(w, http.StatusForbidden, oauthError{Error: "access_denied", Description: "key rotation is only allowed from a loopback address"})
+		jsonerror.Write(w, r, http.StatusForbidden, "access_denied", "key rotation is only allowed from a loopback address")
 		return
 	}
 	if o := r.Header.Get("Origin"); o != "" && o != originOf(i.opts.Issuer) {
-		writeJSON(w, http.StatusForbidden, oauthError{Error: "access_denied", Description: "key rotation is not allowed from origin " + o})
+		jsonerror.Write(w, r, http.StatusForbidden, "access_denied", "key rotation is not allowed from origin "+o)
 		return
 	}
 	kid, err := i.RotateKey()
 	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, oauthError{Error: "server_error", Description: err.Error()})
+		jsonerror.Write(w, r, http.StatusInternalServerError, "server_error", err.Error())
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"kid": kid})

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -99,75 +100,99 @@ type Issuer struct {
 	codes    map[string]*authCode
 	logins   map[string]*loginRequest
 	counters map[string]int64
+
+	userinfo http.Handler // see newUserinfoHandler
 }
 
 // New checks opts, fills in defaults, generates the initial signing key and
 // logs a warning that the server is for development only.
 func New(opts Options) (*Issuer, error) {
-	if opts.Issuer == "" {
+	u, err := checkIssuerURL(opts.Issuer, opts.AllowNonLoopback)
+	if err != nil {
+		return nil, err
+	}
+	opts = withDefaults(opts)
+	if err := checkClients(opts); err != nil {
+		return nil, err
+	}
+	i := &Issuer{
+		opts:      opts,
+		issuerURL: u,
+		path:      u.Path,
+		scopes:    slices.Clone(opts.Scopes),
+		supported: slices.Clone(opts.Scopes),
+		keys:      map[string]*signingKey{},
+		codes:     map[string]*authCode{},
+		logins:    map[string]*loginRequest{},
+		counters:  map[string]int64{},
+	}
+	for _, s := range opts.SupportedScopes {
+		if !slices.Contains(i.supported, s) {
+			i.supported = append(i.supported, s)
+		}
+	}
+	if i.current, err = i.AddKey(opts.Algorithm); err != nil {
+		return nil, err
+	}
+	if i.userinfo, err = i.newUserinfoHandler(); err != nil {
+		return nil, fmt.Errorf("devissuer: the userinfo endpoint's verifier: %w", err)
+	}
+	opts.Logger.Warn("development authorization server: for development and tests only",
+		"issuer", opts.Issuer, "user", opts.Username, "client_id", opts.ClientID, "spa_client_id", opts.SPAClientID)
+	return i, nil
+}
+
+// checkIssuerURL checks Options.Issuer: an http(s) URL that can be an
+// issuer identifier (RFC 8414 §2), on loopback unless allowNonLoopback.
+func checkIssuerURL(issuer string, allowNonLoopback bool) (*url.URL, error) {
+	if issuer == "" {
 		return nil, errors.New("devissuer: Options.Issuer is required, e.g. \"http://127.0.0.1:8000/oauth2/default\"")
 	}
-	u, err := url.Parse(opts.Issuer)
+	u, err := url.Parse(issuer)
 	if err != nil {
-		return nil, fmt.Errorf("devissuer: Options.Issuer %q is not a URL: %w", opts.Issuer, err)
+		return nil, fmt.Errorf("devissuer: Options.Issuer %q is not a URL: %w", issuer, err)
 	}
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, fmt.Errorf("devissuer: Options.Issuer %q must use http or https, found scheme %q", opts.Issuer, u.Scheme)
+		return nil, fmt.Errorf("devissuer: Options.Issuer %q must use http or https, found scheme %q", issuer, u.Scheme)
 	case u.Host == "":
-		return nil, fmt.Errorf("devissuer: Options.Issuer %q has no host", opts.Issuer)
+		return nil, fmt.Errorf("devissuer: Options.Issuer %q has no host", issuer)
 	case u.RawQuery != "" || u.Fragment != "" || u.User != nil:
-		return nil, fmt.Errorf("devissuer: Options.Issuer %q must not carry a query, fragment or user info (RFC 8414 §2)", opts.Issuer)
+		return nil, fmt.Errorf("devissuer: Options.Issuer %q must not carry a query, fragment or user info (RFC 8414 §2)", issuer)
 	case strings.HasSuffix(u.Path, "/"):
-		return nil, fmt.Errorf("devissuer: Options.Issuer %q must not end with '/': the iss claim is compared exactly, use %q", opts.Issuer, strings.TrimRight(opts.Issuer, "/"))
+		return nil, fmt.Errorf("devissuer: Options.Issuer %q must not end with '/': the iss claim is compared exactly, use %q", issuer, strings.TrimRight(issuer, "/"))
+	case !allowNonLoopback && !isLoopbackHost(u.Hostname()):
+		return nil, fmt.Errorf("devissuer: Options.Issuer %q is not on a loopback address (127.0.0.0/8, ::1, localhost); set AllowNonLoopback to expose a development server deliberately", issuer)
 	}
-	if !opts.AllowNonLoopback && !isLoopbackHost(u.Hostname()) {
-		return nil, fmt.Errorf("devissuer: Options.Issuer %q is not on a loopback address (127.0.0.0/8, ::1, localhost); set AllowNonLoopback to expose a development server deliberately", opts.Issuer)
-	}
-	if opts.Audience == "" {
-		opts.Audience = DefaultAudience
-	}
-	if opts.ClientID == "" {
-		opts.ClientID = DefaultClientID
-	}
-	if opts.ClientSecret == "" {
-		opts.ClientSecret = DefaultClientSecret
-	}
-	if opts.SPAClientID == "" {
-		opts.SPAClientID = DefaultSPAClientID
-	}
-	if opts.ClientID == opts.SPAClientID {
-		return nil, fmt.Errorf("devissuer: ClientID and SPAClientID are both %q; the confidential and the public client need distinct IDs", opts.ClientID)
-	}
-	if len(opts.RedirectURIs) == 0 {
-		opts.RedirectURIs = []string{DefaultRedirectURI}
-	}
-	for _, r := range opts.RedirectURIs {
-		ru, err := url.Parse(r)
-		if err != nil || !ru.IsAbs() || ru.Host == "" || ru.Fragment != "" {
-			return nil, fmt.Errorf("devissuer: redirect URI %q must be an absolute URL without fragment (RFC 6749 §3.1.2)", r)
+	return u, nil
+}
+
+// withDefaults fills the zero fields of opts but Issuer with their
+// defaults, and clones the slices so the caller's stay its own.
+func withDefaults(opts Options) Options {
+	set := func(field *string, def string) {
+		if *field == "" {
+			*field = def
 		}
 	}
-	opts.RedirectURIs = slices.Clone(opts.RedirectURIs)
-	if opts.Username == "" {
-		opts.Username = DefaultUsername
-	}
-	if opts.Password == "" {
-		opts.Password = DefaultPassword
+	set(&opts.Audience, DefaultAudience)
+	set(&opts.ClientID, DefaultClientID)
+	set(&opts.ClientSecret, DefaultClientSecret)
+	set(&opts.SPAClientID, DefaultSPAClientID)
+	set(&opts.Username, DefaultUsername)
+	set(&opts.Password, DefaultPassword)
+	set(&opts.Algorithm, DefaultAlgorithm)
+	if len(opts.RedirectURIs) == 0 {
+		opts.RedirectURIs = []string{DefaultRedirectURI}
 	}
 	if len(opts.Scopes) == 0 {
 		opts.Scopes = []string{"openid", "profile", "email"}
 	}
-	for _, s := range append(slices.Clone(opts.Scopes), opts.SupportedScopes...) {
-		if err := scope.Check(s); err != nil {
-			return nil, fmt.Errorf("devissuer: scope %q is not a valid scope token: %v; %s", s, err, scope.Syntax)
-		}
-	}
+	opts.RedirectURIs = slices.Clone(opts.RedirectURIs)
+	opts.Scopes = slices.Clone(opts.Scopes)
+	opts.SupportedScopes = slices.Clone(opts.SupportedScopes)
 	if opts.TokenLifetime <= 0 {
 		opts.TokenLifetime = DefaultTokenLifetime
-	}
-	if opts.Algorithm == "" {
-		opts.Algorithm = DefaultAlgorithm
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -175,30 +200,27 @@ func New(opts Options) (*Issuer, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	i := &Issuer{
-		opts:      opts,
-		issuerURL: u,
-		path:      u.Path,
-		scopes:    slices.Clone(opts.Scopes),
-		keys:      map[string]*signingKey{},
-		codes:     map[string]*authCode{},
-		logins:    map[string]*loginRequest{},
-		counters:  map[string]int64{},
+	return opts
+}
+
+// checkClients checks what the clients are given, defaults filled in: two
+// distinct clients, absolute redirect URIs, valid scope-tokens.
+func checkClients(opts Options) error {
+	if opts.ClientID == opts.SPAClientID {
+		return fmt.Errorf("devissuer: ClientID and SPAClientID are both %q; the confidential and the public client need distinct IDs", opts.ClientID)
 	}
-	i.supported = slices.Clone(opts.Scopes)
-	for _, s := range opts.SupportedScopes {
-		if !slices.Contains(i.supported, s) {
-			i.supported = append(i.supported, s)
+	for _, r := range opts.RedirectURIs {
+		ru, err := url.Parse(r)
+		if err != nil || !ru.IsAbs() || ru.Host == "" || ru.Fragment != "" {
+			return fmt.Errorf("devissuer: redirect URI %q must be an absolute URL without fragment (RFC 6749 §3.1.2)", r)
 		}
 	}
-	kid, err := i.AddKey(opts.Algorithm)
-	if err != nil {
-		return nil, err
+	for _, s := range append(slices.Clone(opts.Scopes), opts.SupportedScopes...) {
+		if err := scope.Check(s); err != nil {
+			return fmt.Errorf("devissuer: scope %q is not a valid scope token: %v; %s", s, err, scope.Syntax)
+		}
 	}
-	i.current = kid
-	opts.Logger.Warn("development authorization server: for development and tests only",
-		"issuer", opts.Issuer, "user", opts.Username, "client_id", opts.ClientID, "spa_client_id", opts.SPAClientID)
-	return i, nil
+	return nil
 }
 
 // isLoopbackHost accepts what cannot be reached from another machine. Names

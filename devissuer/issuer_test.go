@@ -17,23 +17,10 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/resource-server/resource-server/devissuer"
+	"github.com/resource-server/resource-server/devissuer/devissuertest"
 )
 
 var allAlgs = []jose.SignatureAlgorithm{jose.RS256, jose.RS384, jose.PS256, jose.ES256, jose.EdDSA}
-
-// startServer starts a quiet dev issuer and closes it when the test ends.
-func startServer(t *testing.T, opts devissuer.Options) *devissuer.Server {
-	t.Helper()
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
-	s, err := devissuer.StartServer(opts)
-	if err != nil {
-		t.Fatalf("StartServer: %v", err)
-	}
-	t.Cleanup(s.Close)
-	return s
-}
 
 func getJSON(t *testing.T, url string, into any) *http.Response {
 	t.Helper()
@@ -87,8 +74,6 @@ func verify(t *testing.T, iss *devissuer.Issuer, kid, token string) map[string]a
 	return claims
 }
 
-func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
-
 func TestNewIssuerURL(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -114,7 +99,7 @@ func TestNewIssuerURL(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.opts.Logger = quiet()
+			tt.opts.Logger = slog.New(slog.DiscardHandler)
 			iss, err := devissuer.New(tt.opts)
 			if tt.wantErr == "" {
 				if err != nil {
@@ -133,7 +118,7 @@ func TestNewIssuerURL(t *testing.T) {
 }
 
 func TestOptionsDefaults(t *testing.T) {
-	iss, err := devissuer.New(devissuer.Options{Issuer: "http://127.0.0.1:1/o", Logger: quiet(), Password: "s3cret"})
+	iss, err := devissuer.New(devissuer.Options{Issuer: "http://127.0.0.1:1/o", Logger: slog.New(slog.DiscardHandler), Password: "s3cret"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +146,7 @@ func TestNewLogsWarning(t *testing.T) {
 }
 
 func TestDiscovery(t *testing.T) {
-	s := startServer(t, devissuer.Options{})
+	s := devissuertest.Start(t, devissuer.Options{})
 	if !strings.HasSuffix(s.URL, "/oauth2/default") || !strings.HasPrefix(s.URL, "http://127.0.0.1:") {
 		t.Fatalf("URL = %q, want http://127.0.0.1:PORT/oauth2/default", s.URL)
 	}
@@ -239,7 +224,7 @@ func kids(set jose.JSONWebKeySet) []string {
 func TestJWKS(t *testing.T) {
 	for _, alg := range []string{"RS256", "PS256", "ES256", "EdDSA"} {
 		t.Run(alg, func(t *testing.T) {
-			s := startServer(t, devissuer.Options{Algorithm: alg})
+			s := devissuertest.Start(t, devissuer.Options{Algorithm: alg})
 			set := fetchJWKS(t, s)
 			if len(set.Keys) != 1 {
 				t.Fatalf("JWKS has %d keys, want 1", len(set.Keys))
@@ -265,7 +250,7 @@ func TestJWKS(t *testing.T) {
 
 func TestMintAccessToken(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
-	iss, err := devissuer.New(devissuer.Options{Issuer: "http://127.0.0.1:8000/oauth2/default", Logger: quiet(), Now: func() time.Time { return now }})
+	iss, err := devissuer.New(devissuer.Options{Issuer: "http://127.0.0.1:8000/oauth2/default", Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,7 +294,7 @@ func TestMintAccessToken(t *testing.T) {
 }
 
 func TestSignHeaderOverrides(t *testing.T) {
-	iss, err := devissuer.New(devissuer.Options{Issuer: "http://127.0.0.1:8000/oauth2/default", Logger: quiet()})
+	iss, err := devissuer.New(devissuer.Options{Issuer: "http://127.0.0.1:8000/oauth2/default", Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -385,7 +370,7 @@ func TestSignHeaderOverrides(t *testing.T) {
 }
 
 func TestRotateAndRetire(t *testing.T) {
-	s := startServer(t, devissuer.Options{})
+	s := devissuertest.Start(t, devissuer.Options{})
 	iss := s.Issuer
 	first := iss.CurrentKeyID()
 	oldTok, err := iss.MintAccessToken(nil)
@@ -450,7 +435,7 @@ func must(s string, err error) string {
 }
 
 func TestRotateEndpoint(t *testing.T) {
-	s := startServer(t, devissuer.Options{})
+	s := devissuertest.Start(t, devissuer.Options{})
 	before := s.Issuer.CurrentKeyID()
 	tests := []struct {
 		name   string
@@ -490,7 +475,7 @@ func TestRotateEndpoint(t *testing.T) {
 }
 
 func TestRequests(t *testing.T) {
-	s := startServer(t, devissuer.Options{})
+	s := devissuertest.Start(t, devissuer.Options{})
 	origin := strings.TrimSuffix(s.URL, "/oauth2/default")
 	for range 3 {
 		getJSON(t, s.URL+"/v1/keys", nil)
@@ -517,7 +502,7 @@ func TestRequests(t *testing.T) {
 }
 
 func TestStartServerPath(t *testing.T) {
-	s := startServer(t, devissuer.Options{Issuer: "http://ignored.example:9999/custom/as"})
+	s := devissuertest.Start(t, devissuer.Options{Issuer: "http://ignored.example:9999/custom/as"})
 	if !strings.HasPrefix(s.URL, "http://127.0.0.1:") || !strings.HasSuffix(s.URL, "/custom/as") {
 		t.Fatalf("URL = %q, want http://127.0.0.1:PORT/custom/as", s.URL)
 	}

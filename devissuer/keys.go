@@ -12,7 +12,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -241,38 +240,4 @@ func (i *Issuer) jwks() jose.JSONWebKeySet {
 		set.Keys = append(set.Keys, jose.JSONWebKey{Key: k.priv.Public(), KeyID: k.kid, Algorithm: k.alg, Use: "sig"})
 	}
 	return set
-}
-
-// verify checks a compact JWS against the published keys only, as a relying
-// party would; retired keys fail here exactly as they fail in a verifier.
-func (i *Issuer) verify(token string) (map[string]any, error) {
-	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.RS256, jose.PS256, jose.ES256, jose.EdDSA})
-	if err != nil {
-		return nil, err
-	}
-	if len(jws.Signatures) != 1 {
-		return nil, errors.New("want exactly one signature")
-	}
-	hdr := jws.Signatures[0].Header
-	now := i.opts.Now()
-	i.mu.Lock()
-	i.retireSupersededLocked(now)
-	k, ok := i.keys[hdr.KeyID]
-	published := ok && k.published
-	i.mu.Unlock()
-	if !published {
-		return nil, fmt.Errorf("%w: %q", ErrUnknownKey, hdr.KeyID)
-	}
-	if hdr.Algorithm != k.alg {
-		return nil, fmt.Errorf("alg %q does not match key alg %q", hdr.Algorithm, k.alg)
-	}
-	payload, err := jws.Verify(k.priv.Public())
-	if err != nil {
-		return nil, err
-	}
-	var claims map[string]any
-	if err := json.Unmarshal(payload, &claims); err != nil {
-		return nil, err
-	}
-	return claims, nil
 }

@@ -5,12 +5,18 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+
+	"github.com/resource-server/resource-server/web"
 )
 
 // pageTemplate is the only HTML the server renders. It has no scripts and no
 // external assets, so the Content-Security-Policy can forbid both and the
-// page works offline.
-var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
+// page works offline. Its style sheet starts with the palette of the
+// Messages front-end (web.PaletteCSS), light and dark, so that signing in
+// does not look like another product.
+var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
+	"palette": func() template.CSS { return template.CSS(web.PaletteCSS()) },
+}).Parse(`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -18,43 +24,7 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
 <meta name="robots" content="noindex">
 <title>{{.Title}} · development authorization server</title>
 <style>
-  /* The palette of the Messages front-end (web/static/style.css), light and
-     dark, so that signing in does not look like another product; a test
-     keeps the two in step. */
-  :root {
-    --bg: #f6f7fb;
-    --surface: #ffffff;
-    --text: #1d2330;
-    --muted: #5d6677;
-    --border: #dde1ea;
-    --accent: #2f5bd3;
-    --accent-text: #ffffff;
-    --accent-soft: #e8eefc;
-    --danger: #b42318;
-    --danger-soft: #fef3f2;
-    --warn: #8a5a00;
-    --warn-soft: #fff8e1;
-    --radius: 10px;
-    --shadow: 0 1px 2px rgb(16 24 40 / 6%), 0 1px 3px rgb(16 24 40 / 10%);
-    color-scheme: light dark;
-  }
-  @media (prefers-color-scheme: dark) {
-    :root {
-      --bg: #11151c;
-      --surface: #1a2029;
-      --text: #e6e9ef;
-      --muted: #9aa3b2;
-      --border: #2c3441;
-      --accent: #7c9cff;
-      --accent-text: #0d1117;
-      --accent-soft: #1f2a44;
-      --danger: #ff8a80;
-      --danger-soft: #2d1a1a;
-      --warn: #e3b341;
-      --warn-soft: #2a2310;
-      --shadow: none;
-    }
-  }
+{{palette}}
   * { box-sizing: border-box; }
   body { margin: 0; min-height: 100vh; background: var(--bg); color: var(--text); font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
   .banner { background: var(--warn-soft); color: var(--warn); padding: .75rem 1rem; text-align: center; font-weight: 600; border-bottom: 1px solid var(--border); }

@@ -9,13 +9,14 @@ import (
 	"testing"
 
 	"github.com/resource-server/resource-server/devissuer"
+	"github.com/resource-server/resource-server/devissuer/devissuertest"
 )
 
 // TestLoginFormSubmitsWithSignIn: Enter in a field submits a form with its
 // first submit button (HTML's implicit submission), so that button must be
 // Sign in, not Cancel.
 func TestLoginFormSubmitsWithSignIn(t *testing.T) {
-	s := startServer(t, devissuer.Options{})
+	s := devissuertest.Start(t, devissuer.Options{})
 	page := get(t, authorizeURL(s, nil))
 	first := regexp.MustCompile(`<button[^>]*type="submit"[^>]*>`).FindString(page.body)
 	if !strings.Contains(first, `value="login"`) {
@@ -52,11 +53,11 @@ func cssVars(t *testing.T, css string) (light, dark map[string]string) {
 // front-end's palette, light and dark, with the same values, so that signing
 // in looks like the app (and keeps its checked contrast).
 func TestLoginPageSharesAppPalette(t *testing.T) {
-	app, err := os.ReadFile("../web/static/style.css")
+	app, err := os.ReadFile("../web/static/palette.css")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := startServer(t, devissuer.Options{})
+	s := devissuertest.Start(t, devissuer.Options{})
 	page := get(t, authorizeURL(s, nil)).body
 	appLight, appDark := cssVars(t, string(app))
 	pageLight, pageDark := cssVars(t, page)
@@ -65,7 +66,7 @@ func TestLoginPageSharesAppPalette(t *testing.T) {
 		app, page map[string]string
 	}{{"light", appLight, pageLight}, {"dark", appDark, pageDark}} {
 		if len(scheme.app) < 8 {
-			t.Fatalf("found only %d %s colours in web/static/style.css: %v", len(scheme.app), scheme.name, scheme.app)
+			t.Fatalf("found only %d %s colours in web/static/palette.css: %v", len(scheme.app), scheme.name, scheme.app)
 		}
 		for name, want := range scheme.app {
 			if got := scheme.page[name]; got != want {
@@ -80,7 +81,7 @@ func TestLoginPageSharesAppPalette(t *testing.T) {
 // back/forward cache), sends the browser back to the application with an
 // error and the request's state, and no code.
 func TestLoginSubmittedAgain(t *testing.T) {
-	s := startServer(t, devissuer.Options{})
+	s := devissuertest.Start(t, devissuer.Options{})
 	page := get(t, authorizeURL(s, nil))
 	form := url.Values{"request_id": {requestIDPattern.FindStringSubmatch(page.body)[1]}, "username": {"demo"}, "password": {"demo"}, "action": {"login"}}
 	if first := postForm(t, s.URL+"/v1/authorize", form, nil); first.status != http.StatusSeeOther {
@@ -100,7 +101,7 @@ func TestLoginSubmittedAgain(t *testing.T) {
 // TestStaleLoginLinksToApp: a login form whose request is gone gets a page
 // that links back to the (single) registered application.
 func TestStaleLoginLinksToApp(t *testing.T) {
-	s := startServer(t, devissuer.Options{})
+	s := devissuertest.Start(t, devissuer.Options{})
 	resp := postForm(t, s.URL+"/v1/authorize", url.Values{"request_id": {"gone"}, "username": {"demo"}, "password": {"demo"}, "action": {"login"}}, nil)
 	if resp.status != http.StatusBadRequest || resp.header.Get("Location") != "" {
 		t.Errorf("unknown request: %d, want 400 without redirect", resp.status)

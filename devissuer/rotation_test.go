@@ -10,6 +10,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/resource-server/resource-server/devissuer"
+	"github.com/resource-server/resource-server/devissuer/devissuertest"
 )
 
 // fakeClock is an Options.Now that moves only when told.
@@ -50,7 +51,7 @@ func verifiesWith(set jose.JSONWebKeySet, token string) bool {
 func TestRotatedKeyLeavesAfterTokenLifetime(t *testing.T) {
 	clock := &fakeClock{now: time.Unix(1_800_000_000, 0)}
 	const lifetime = 10 * time.Minute
-	s := startServer(t, devissuer.Options{Now: clock.Now, TokenLifetime: lifetime, Algorithm: "EdDSA"})
+	s := devissuertest.Start(t, devissuer.Options{Now: clock.Now, TokenLifetime: lifetime, Algorithm: "EdDSA"})
 	iss := s.Issuer
 	first := iss.CurrentKeyID()
 	clock.Advance(5 * time.Minute)
@@ -90,7 +91,7 @@ func TestRotatedKeyLeavesAfterTokenLifetime(t *testing.T) {
 // beyond eight; a key retired with RetireKey is never forgotten.
 func TestRotationKeepsJWKSBounded(t *testing.T) {
 	clock := &fakeClock{now: time.Unix(1_800_000_000, 0)}
-	s := startServer(t, devissuer.Options{Now: clock.Now, Algorithm: "EdDSA"})
+	s := devissuertest.Start(t, devissuer.Options{Now: clock.Now, Algorithm: "EdDSA"})
 	iss := s.Issuer
 	added, err := iss.AddKey("ES256")
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/resource-server/resource-server/devissuer"
+	"github.com/resource-server/resource-server/devissuer/devissuertest"
 )
 
 // TestScopeParameterSyntax: the scope request parameter is split on spaces
@@ -14,7 +15,7 @@ import (
 // or a tab between two scopes makes the request invalid_scope instead of
 // asking for both, at the token endpoint and at the authorization endpoint.
 func TestScopeParameterSyntax(t *testing.T) {
-	s := startServer(t, devissuer.Options{SupportedScopes: []string{"api:read", "api:write"}})
+	s := devissuertest.Start(t, devissuer.Options{SupportedScopes: []string{"api:read", "api:write"}})
 	tests := []struct {
 		name      string
 		scope     string

@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/resource-server/resource-server/internal/jsonerror"
 )
 
 // tokenError is an RFC 6749 §5.2 error with the HTTP status it travels with.
@@ -45,7 +47,7 @@ func (i *Issuer) serveToken(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("WWW-Authenticate", `Basic realm="devissuer", charset="UTF-8"`)
 			}
 		}
-		writeJSON(w, terr.status, oauthError{Error: terr.code, Description: terr.desc})
+		jsonerror.Write(w, r, terr.status, terr.code, terr.desc)
 		return
 	}
 	writeJSON(w, http.StatusOK, resp)
@@ -256,12 +258,14 @@ func (i *Issuer) userClaims(sub string, scopes []string) map[string]any {
 	return out
 }
 
+// validVerifier checks a code_verifier: 43 to 128 unreserved characters,
+// [A-Za-z0-9-._~] (RFC 7636 §4.1).
 func validVerifier(v string) bool {
 	if len(v) < 43 || len(v) > 128 {
 		return false
 	}
 	for _, ch := range v {
-		if !isBase64URL(ch) && ch != '.' && ch != '~' {
+		if !(ch >= 'A' && ch <= 'Z' || ch >= 'a' && ch <= 'z' || ch >= '0' && ch <= '9' || strings.ContainsRune("-._~", ch)) {
 			return false
 		}
 	}

@@ -1,110 +1,109 @@
 package devissuer
 
 import (
-	"fmt"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http"
-	"slices"
-	"strings"
+	"strconv"
 
-	"github.com/resource-server/resource-server/internal/scope"
+	"github.com/resource-server/resource-server/bearer"
+	"github.com/resource-server/resource-server/internal/jsonerror"
+	"github.com/resource-server/resource-server/verifier"
 )
 
-// serveUserinfo answers OpenID Connect userinfo for access tokens this issuer
-// signed with a still-published key, applying the checks a resource server
-// would, so the SPA sees the same refusal after a key is retired.
+// keyAlgorithms are the algorithms the issuer's keys are made for (see
+// AddKey): the algorithms its own verifier accepts.
+var keyAlgorithms = []string{"RS256", "PS256", "ES256", "EdDSA"}
+
+// newUserinfoHandler returns the userinfo endpoint: the bearer middleware
+// and a verifier of this module, as a resource server in front of the
+// issuer would have them, so the SPA sees the same answers there as at the
+// API (a retired key, an expired token, a token without openid). The
+// verifier reads the JWKS in process (keysTransport) and has no leeway: the
+// issuer shares its own clock.
+func (i *Issuer) newUserinfoHandler() (http.Handler, error) {
+	v, err := verifier.New(verifier.Config{
+		Issuer:            i.opts.Issuer,
+		Audiences:         []string{i.opts.Audience},
+		Algorithms:        keyAlgorithms,
+		JWKSURL:           i.endpoint("/v1/keys"),
+		HTTPClient:        &http.Client{Transport: keysTransport{i}},
+		InsecureAllowHTTP: i.issuerURL.Scheme == "http",
+		Leeway:            verifier.NoLeeway,
+		DisableCache:      true,
+		Logger:            slog.New(slog.DiscardHandler),
+		Now:               i.opts.Now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	auth := bearer.Middleware(publishedKeys{v}, bearer.Options{
+		Realm:  i.opts.Issuer,
+		Logger: slog.New(slog.DiscardHandler), // the client gets the reason
+	})
+	return auth(bearer.RequireScopes("openid")(http.HandlerFunc(i.writeUserinfo))), nil
+}
+
+// serveUserinfo answers OpenID Connect userinfo for access tokens this
+// issuer signed with a still-published key and granted openid.
 func (i *Issuer) serveUserinfo(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	// Without this a cross-origin SPA cannot read why it was refused.
 	w.Header().Set("Access-Control-Expose-Headers", "WWW-Authenticate")
-	challenge := func(status int, code, desc string) {
-		v := `Bearer realm="` + i.opts.Issuer + `"`
-		if code != "" {
-			v += fmt.Sprintf(`, error=%q, error_description=%q`, code, desc)
-		}
-		if code == "insufficient_scope" {
-			v += `, scope="openid"`
-		}
-		w.Header().Set("WWW-Authenticate", v)
-		if code == "" {
-			w.WriteHeader(status)
-			return
-		}
-		writeJSON(w, status, oauthError{Error: code, Description: desc})
-	}
-	auth := r.Header.Values("Authorization")
-	if len(auth) == 0 {
-		// RFC 6750 §3.1: no error code when the request had no credentials.
-		challenge(http.StatusUnauthorized, "", "")
-		return
-	}
-	scheme, token, ok := strings.Cut(auth[0], " ")
-	if len(auth) > 1 || !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
-		challenge(http.StatusBadRequest, "invalid_request", "send exactly one Authorization: Bearer <access token> header")
-		return
-	}
-	claims, err := i.verifyAccessToken(token)
-	if err != nil {
-		challenge(http.StatusUnauthorized, "invalid_token", err.Error())
-		return
-	}
-	scopes := claimScopes(claims)
-	if !slices.Contains(scopes, "openid") {
-		challenge(http.StatusForbidden, "insufficient_scope", "userinfo needs an access token with the openid scope")
-		return
-	}
-	sub, _ := claims["sub"].(string)
-	out := i.userClaims(sub, scopes)
-	out["sub"] = sub
+	i.userinfo.ServeHTTP(w, r)
+}
+
+// writeUserinfo writes the claims of the verified token's subject.
+func (i *Issuer) writeUserinfo(w http.ResponseWriter, r *http.Request) {
+	tok, _ := bearer.FromContext(r.Context()) // present: behind bearer.Middleware
+	out := i.userClaims(tok.Subject(), tok.Scopes())
+	out["sub"] = tok.Subject()
 	writeJSON(w, http.StatusOK, out)
 }
 
-// verifyAccessToken checks signature, typ, iss, aud and exp of a token.
-func (i *Issuer) verifyAccessToken(token string) (map[string]any, error) {
-	claims, err := i.verify(token)
-	if err != nil {
-		return nil, fmt.Errorf("the access token does not verify: %w", err)
+// publishedKeys verifies with the keys the issuer publishes at the time of
+// the call: it fetches them first (in process, so cheaply), since a key
+// retired a moment ago must already fail, as it does at a resource server
+// that fetched the JWKS since.
+type publishedKeys struct{ v *verifier.Verifier }
+
+func (p publishedKeys) VerifyAccessToken(ctx context.Context, token string, audiences ...string) (*verifier.Token, error) {
+	if err := p.v.Refresh(ctx); err != nil {
+		return nil, err
 	}
-	if claims["iss"] != i.opts.Issuer {
-		return nil, fmt.Errorf("iss %v is not %s", claims["iss"], i.opts.Issuer)
-	}
-	switch aud := claims["aud"].(type) {
-	case string:
-		if aud != i.opts.Audience {
-			return nil, fmt.Errorf("aud %q is not %s", aud, i.opts.Audience)
-		}
-	case []any:
-		if !slices.Contains(aud, any(i.opts.Audience)) {
-			return nil, fmt.Errorf("aud %v does not contain %s", aud, i.opts.Audience)
-		}
-	default:
-		return nil, fmt.Errorf("aud is missing")
-	}
-	exp, ok := claims["exp"].(float64)
-	if !ok {
-		return nil, fmt.Errorf("exp is missing")
-	}
-	if now := i.opts.Now().Unix(); float64(now) >= exp {
-		return nil, fmt.Errorf("the access token expired %d s ago", now-int64(exp))
-	}
-	return claims, nil
+	return p.v.VerifyAccessToken(ctx, token, audiences...)
 }
 
-// claimScopes reads scp (Okta, array) or, failing that, scope (RFC 9068).
-func claimScopes(claims map[string]any) []string {
-	var out []string
-	if scp, ok := claims["scp"].([]any); ok {
-		for _, s := range scp {
-			if str, ok := s.(string); ok {
-				out = append(out, str)
-			}
+// keysTransport answers the issuer's own verifier with the JWKS the issuer
+// publishes, without a connection (and without counting a request in
+// Requests, which tests read to see what the code under test fetched).
+// It knows the JWKS URL only.
+type keysTransport struct{ i *Issuer }
+
+func (t keysTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	status, body := http.StatusOK, []byte(nil)
+	if r.Method == http.MethodGet && r.URL.String() == t.i.endpoint("/v1/keys") {
+		var err error
+		if body, err = json.Marshal(t.i.jwks()); err != nil {
+			return nil, err
 		}
-		return out
+	} else {
+		status = http.StatusNotFound
 	}
-	if s, ok := claims["scope"].(string); ok {
-		out, _ = scope.Parse(s) // none when it is not a scope string
-		return out
-	}
-	return nil
+	return &http.Response{
+		Status:        strconv.Itoa(status) + " " + http.StatusText(status),
+		StatusCode:    status,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        http.Header{"Content-Type": {"application/json"}},
+		Body:          io.NopCloser(bytes.NewReader(body)),
+		ContentLength: int64(len(body)),
+		Request:       r,
+	}, nil
 }
 
 // serveRevoke accepts RFC 7009 revocation requests and does nothing: tokens
@@ -114,7 +113,7 @@ func claimScopes(claims map[string]any) []string {
 func (i *Issuer) serveRevoke(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil || r.PostForm.Get("token") == "" {
-		writeJSON(w, http.StatusBadRequest, oauthError{Error: "invalid_request", Description: "the token parameter is required (RFC 7009 §2.1)"})
+		jsonerror.Write(w, r, http.StatusBadRequest, "invalid_request", "the token parameter is required (RFC 7009 §2.1)")
 		return
 	}
 	w.WriteHeader(http.StatusOK)

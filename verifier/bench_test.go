@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/resource-server/resource-server/devissuer"
+	"github.com/resource-server/resource-server/devissuer/devissuertest"
 	"github.com/resource-server/resource-server/internal/floor"
 	"github.com/resource-server/resource-server/verifier"
 )
@@ -37,15 +38,12 @@ type benchFixture struct {
 
 func newBenchFixture(b *testing.B) *benchFixture {
 	b.Helper()
-	srv, err := devissuer.StartServer(devissuer.Options{Logger: quiet, TokenLifetime: 24 * time.Hour})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(srv.Close)
+	srv := devissuertest.Start(b, devissuer.Options{TokenLifetime: 24 * time.Hour})
 	f := &benchFixture{srv: srv, kids: map[string]string{}, tokens: map[string]string{}}
 	for _, alg := range benchAlgorithms {
 		kid := srv.Issuer.CurrentKeyID()
 		if alg != devissuer.DefaultAlgorithm {
+			var err error
 			if kid, err = srv.Issuer.AddKey(alg); err != nil {
 				b.Fatal(err)
 			}
@@ -70,13 +68,8 @@ func (f *benchFixture) mint(b *testing.B, alg string) string {
 // as the program configures one. edit, when not nil, changes the Config.
 func (f *benchFixture) verifier(b *testing.B, alg string, edit func(*verifier.Config)) *verifier.Verifier {
 	b.Helper()
-	cfg := verifier.Config{
-		Issuer:            f.srv.URL,
-		Audiences:         []string{devissuer.DefaultAudience},
-		Algorithms:        []string{alg},
-		InsecureAllowHTTP: true,
-		Logger:            quiet,
-	}
+	cfg := devissuertest.VerifierConfig(f.srv)
+	cfg.Algorithms = []string{alg}
 	if edit != nil {
 		edit(&cfg)
 	}

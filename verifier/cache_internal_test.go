@@ -1,15 +1,10 @@
 package verifier
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/resource-server/resource-server/devissuer"
 )
 
 func TestCacheExpiresAtExpWithoutLeeway(t *testing.T) {
@@ -89,28 +84,4 @@ func TestCacheConcurrentUse(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-}
-
-func TestVerifierAnswersFromTheCache(t *testing.T) {
-	srv, err := devissuer.StartServer(devissuer.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	tok, _ := srv.Issuer.MintAccessToken(nil)
-	for _, disable := range []bool{false, true} {
-		v, err := New(Config{Issuer: srv.URL, Audiences: []string{"api://default"}, InsecureAllowHTTP: true, DisableCache: disable, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := v.VerifyAccessToken(context.Background(), tok); err != nil {
-			t.Fatal(err)
-		}
-		if disable != (v.cache == nil) {
-			t.Fatalf("DisableCache %v, cache %v", disable, v.cache)
-		}
-		if !disable && v.cache.get(tok, time.Now().UnixNano()) == nil {
-			t.Error("a verified token is not in the cache")
-		}
-	}
 }

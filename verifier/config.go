@@ -2,6 +2,7 @@ package verifier
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -31,11 +32,10 @@ const (
 	// DefaultMaxKeyAge is how long keys are used after the last fetch that
 	// confirmed them, when the issuer stops answering.
 	DefaultMaxKeyAge = 24 * time.Hour
-	// MaxKeySetBytes caps a discovery document or JWKS response body.
-	MaxKeySetBytes = 1 << 20
 )
 
-// Config says which tokens a Verifier accepts. Only Issuer is required.
+// Config says which tokens a Verifier accepts. Issuer is required, and
+// Audiences unless AnyAudience or AllowMissingAudience says otherwise.
 type Config struct {
 	// Issuer is the authorization server's issuer URL, for Okta
 	// "https://{yourOktaDomain}/oauth2/default". Tokens must carry it as
@@ -175,80 +175,106 @@ var supportedAlgorithms = func() map[string]bool {
 	return m
 }()
 
-// checkConfig refuses a configuration that cannot work and fills defaults.
-// Its messages say what to put in the field, because the usual cause is a
-// sample configuration that still holds its placeholders.
-func checkConfig(c Config) (Config, error) {
-	if err := checkIssuer(c.Issuer, c.InsecureAllowHTTP); err != nil {
-		return c, err
-	}
-	if err := checkFields(c); err != nil {
-		return c, err
-	}
-	c = withDefaults(c)
-	if c.MaxKeyAge > 0 && c.MaxKeyAge <= c.RefreshInterval {
-		return c, &ConfigError{Field: "MaxKeyAge", Value: c.MaxKeyAge.String(),
-			Fix: fmt.Sprintf("make it longer than RefreshInterval (%s), or the keys expire before they are refreshed; NoMaxKeyAge removes the bound", c.RefreshInterval)}
+// Validate reports whether New would accept c, without fetching anything:
+// every problem found, each a *ConfigError, joined with errors.Join
+// (errors.As finds the first); nil when c can work. Its rules are New's, so
+// that a program that reads its settings elsewhere checks them by the same
+// rules before it starts. Its messages say what to put in the field, because
+// the usual cause is a sample configuration that still holds its
+// placeholders.
+func (c Config) Validate() error {
+	errs := checkIssuer(c.Issuer, c.InsecureAllowHTTP)
+	errs = append(errs, checkFields(c)...)
+	d := withDefaults(c)
+	if d.MaxKeyAge > 0 && d.MaxKeyAge <= d.RefreshInterval {
+		errs = append(errs, &ConfigError{Field: "MaxKeyAge", Value: d.MaxKeyAge.String(),
+			Problem: fmt.Sprintf("is not longer than RefreshInterval (%s)", d.RefreshInterval),
+			Fix:     fmt.Sprintf("make it longer than RefreshInterval (%s), or the keys expire before they are refreshed; NoMaxKeyAge removes the bound", d.RefreshInterval)})
 	}
 	// Checked after every other field, so that the first error named is
 	// the field most likely wrong (a placeholder, an algorithm).
 	if len(c.Audiences) == 0 && !c.AnyAudience && !c.AllowMissingAudience {
-		return c, &ConfigError{Field: "Audiences", Fix: "set it to the audience your API's access tokens carry, e.g. api://default: " +
-			"without one every access token is refused (set AnyAudience only if every call passes its own audiences, or you check the audience yourself)"}
+		errs = append(errs, &ConfigError{Field: "Audiences", Problem: "is empty", Fix: "set it to the audience your API's access tokens carry, e.g. api://default: " +
+			"without one every access token is refused (set AnyAudience only if every call passes its own audiences, or you check the audience yourself)"})
 	}
-	return c, nil
+	return errors.Join(errs...)
+}
+
+// checkConfig refuses a configuration that cannot work (see Validate) and
+// fills defaults.
+func checkConfig(c Config) (Config, error) {
+	if err := c.Validate(); err != nil {
+		return c, err
+	}
+	return withDefaults(c), nil
 }
 
 // checkIssuer refuses an issuer identifier that no issuer can have, or that
 // still holds the sample's placeholder.
-func checkIssuer(issuer string, allowHTTP bool) error {
+func checkIssuer(issuer string, allowHTTP bool) []error {
 	if issuer == "" {
-		return &ConfigError{Field: "Issuer", Fix: "set it to your authorization server's issuer URL, e.g. https://dev-123456.okta.com/oauth2/default"}
+		return []error{&ConfigError{Field: "Issuer", Problem: "is not set", Fix: "set it to your authorization server's issuer URL, e.g. https://dev-123456.okta.com/oauth2/default"}}
 	}
-	if strings.Contains(issuer, "{yourOktaDomain}") || strings.Contains(issuer, "{") {
-		return &ConfigError{Field: "Issuer", Value: issuer, Fix: "replace the placeholder with your Okta domain, e.g. https://dev-123456.okta.com/oauth2/default (the Okta Admin Console shows it under Security > API > Authorization Servers)"}
+	if strings.ContainsAny(issuer, "{}") {
+		return []error{&ConfigError{Field: "Issuer", Value: issuer, Problem: "still holds the sample's placeholder",
+			Fix: "replace the placeholder with your Okta domain, e.g. https://dev-123456.okta.com/oauth2/default (the Okta Admin Console shows it under Security > API > Authorization Servers)"}}
 	}
 	if err := checkURL("Issuer", issuer, allowHTTP, false); err != nil {
-		return err
+		return []error{err}
 	}
-	if u, _ := url.Parse(issuer); strings.Contains(u.Hostname(), "-admin.") {
-		return &ConfigError{Field: "Issuer", Value: issuer, Fix: "use your Okta org's domain without \"-admin\" (the admin console's domain does not issue tokens)"}
+	if u, _ := url.Parse(issuer); strings.Contains(strings.ToLower(u.Hostname()), "-admin.") {
+		return []error{&ConfigError{Field: "Issuer", Value: issuer, Problem: "names the Okta Admin Console's domain, which issues no tokens",
+			Fix: "use your Okta org's domain without \"-admin\", e.g. https://dev-123456.okta.com/oauth2/default"}}
 	}
 	return nil
 }
 
 // checkFields checks the fields whose rules do not depend on defaults.
-func checkFields(c Config) error {
-	if c.ClientID == "{clientId}" || strings.Contains(c.ClientID, "{") {
-		return &ConfigError{Field: "ClientID", Value: c.ClientID, Fix: "replace the placeholder with your application's client id (Okta Admin Console > Applications), or leave it empty to skip the cid check"}
+func checkFields(c Config) []error {
+	var errs []error
+	if strings.ContainsAny(c.ClientID, "{}") {
+		errs = append(errs, &ConfigError{Field: "ClientID", Value: c.ClientID, Problem: "still holds the sample's placeholder",
+			Fix: "replace the placeholder with your application's client id (Okta Admin Console > Applications > your app > General), or leave it empty to skip the cid check"})
 	}
 	if c.JWKSURL != "" {
 		if err := checkURL("JWKSURL", c.JWKSURL, c.InsecureAllowHTTP, true); err != nil {
-			return err
+			errs = append(errs, err)
 		}
 	}
-	for _, a := range c.Audiences {
-		if a == "" {
-			return &ConfigError{Field: "Audiences", Fix: "remove the empty audience; use your API's identifier, e.g. api://default"}
-		}
-	}
+	errs = append(errs, checkAudiences(c)...)
 	for _, a := range c.Algorithms {
 		if !supportedAlgorithms[a] {
-			return &ConfigError{Field: "Algorithms", Value: a, Fix: "use asymmetric JWS algorithms only: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 or EdDSA"}
+			errs = append(errs, &ConfigError{Field: "Algorithms", Value: a, Problem: "is not a supported asymmetric JWS algorithm",
+				Fix: "use asymmetric JWS algorithms only: " + strings.Join(algorithmNames, ", ") + " (names are case-sensitive; HMAC and none are never accepted)"})
 		}
 	}
 	if c.AllowMissingAudience && c.ClientID == "" {
-		return &ConfigError{Field: "ClientID", Fix: "set it to the client (app client id) the tokens are issued to: with AllowMissingAudience, the client is what binds a token without \"aud\" to this API"}
-	}
-	if c.AnyAudience && len(c.Audiences) > 0 {
-		return &ConfigError{Field: "AnyAudience", Value: "true", Fix: "unset it, or empty Audiences: AnyAudience accepts any audience, Audiences lists the accepted ones"}
+		errs = append(errs, &ConfigError{Field: "ClientID", Problem: "is empty, and AllowMissingAudience needs it",
+			Fix: "set it to the client (app client id) the tokens are issued to: with AllowMissingAudience, the client is what binds a token without \"aud\" to this API"})
 	}
 	for name, want := range c.AssertClaims {
 		if err := checkAssertion(name, want); err != nil {
-			return err
+			errs = append(errs, err)
 		}
 	}
-	return nil
+	return errs
+}
+
+// checkAudiences checks Audiences and AnyAudience.
+func checkAudiences(c Config) []error {
+	var errs []error
+	for _, a := range c.Audiences {
+		switch {
+		case a == "":
+			errs = append(errs, &ConfigError{Field: "Audiences", Problem: "holds an empty audience", Fix: "remove the empty audience; use your API's identifier, e.g. api://default"})
+		case strings.ContainsAny(a, "{}"):
+			errs = append(errs, &ConfigError{Field: "Audiences", Value: a, Problem: "still holds a placeholder", Fix: "use your API's audience, e.g. api://default"})
+		}
+	}
+	if c.AnyAudience && len(c.Audiences) > 0 {
+		errs = append(errs, &ConfigError{Field: "AnyAudience", Value: "true", Fix: "unset it, or empty Audiences: AnyAudience accepts any audience, Audiences lists the accepted ones"})
+	}
+	return errs
 }
 
 // withDefaults fills the zero fields with their defaults.
@@ -299,23 +325,32 @@ func withDefaults(c Config) Config {
 }
 
 // checkURL checks an issuer identifier (query false) or a key URL (query
-// true). An issuer has neither query nor fragment (RFC 8414 §2); a JWKS URL
-// may have a query, since issuers publish some with one (Azure AD B2C names
-// its policy in ?p=), but a fragment is never sent to the server and so
-// never part of a URL that is fetched.
+// true): an absolute http(s) URL without user name or password. An issuer
+// has neither query nor fragment (RFC 8414 §2); a JWKS URL may have a query,
+// since issuers publish some with one (Azure AD B2C names its policy in
+// ?p=), but a fragment is never sent to the server and so never part of a
+// URL that is fetched.
 func checkURL(field, raw string, allowHTTP, query bool) error {
+	bad := func(problem, fix string) error {
+		return &ConfigError{Field: field, Value: raw, Problem: problem, Fix: fix}
+	}
+	const example = "https://dev-123456.okta.com/oauth2/default"
 	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return &ConfigError{Field: field, Value: raw, Fix: "use an absolute URL such as https://dev-123456.okta.com/oauth2/default"}
-	}
-	if strings.ContainsRune(raw, '#') {
-		return &ConfigError{Field: field, Value: raw, Fix: "remove the fragment (\"#...\")"}
-	}
-	if !query && (u.RawQuery != "" || u.ForceQuery) {
-		return &ConfigError{Field: field, Value: raw, Fix: "remove the query (\"?...\"): an issuer identifier has none (RFC 8414 §2)"}
-	}
-	if u.Scheme == "http" && !allowHTTP {
-		return &ConfigError{Field: field, Value: raw, Fix: "use https; for local testing only, set InsecureAllowHTTP (OKTA_TESTING_DISABLEHTTPSCHECK=true in the program)"}
+	switch {
+	case err != nil || strings.ContainsAny(raw, " \t\r\n"):
+		return bad("is not a URL", "use an absolute https URL, e.g. "+example)
+	case u.Scheme == "" || u.Opaque != "" || (u.Scheme == "https" || u.Scheme == "http") && u.Host == "":
+		return bad("is not an absolute URL", "use an absolute URL that starts with https://, e.g. "+example)
+	case u.Scheme != "https" && u.Scheme != "http":
+		return bad("is not an http(s) URL", "use an absolute https URL, e.g. "+example)
+	case u.User != nil:
+		return bad("holds a user name or password", "write the URL without credentials, e.g. "+example)
+	case strings.ContainsRune(raw, '#'):
+		return bad("has a fragment", "remove the fragment (\"#...\")")
+	case !query && (u.RawQuery != "" || u.ForceQuery):
+		return bad("has a query", "remove the query (\"?...\"): an issuer identifier has none (RFC 8414 §2)")
+	case u.Scheme == "http" && !allowHTTP:
+		return bad("uses http, not https", "use https; for local testing only, set InsecureAllowHTTP to true")
 	}
 	return nil
 }
@@ -334,5 +369,5 @@ func checkAssertion(name string, want any) error {
 		}
 		_ = w
 	}
-	return &ConfigError{Field: "AssertClaims", Value: name, Fix: fmt.Sprintf("use a string, number or bool (or a list of them with %q); got %T", claim+".includes", want)}
+	return &ConfigError{Field: "AssertClaims", Value: name, Problem: "is not a claim value", Fix: fmt.Sprintf("use a string, number or bool (or a list of them with %q); got %T", claim+".includes", want)}
 }

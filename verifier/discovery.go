@@ -8,9 +8,10 @@ import (
 	"strings"
 )
 
-// discoveryURLs lists where the metadata may be, in order: OpenID Connect
-// discovery, then RFC 8414 both as Okta serves it (appended to the issuer)
-// and as the RFC places it (inserted before the issuer's path).
+// discoveryURLs lists where the issuer's metadata may be, in the order
+// tried: OpenID Connect discovery (appended to the issuer), then RFC 8414
+// as Okta serves it (appended to the issuer) and, for an issuer with a
+// path, as the RFC places it (inserted before the path).
 func discoveryURLs(issuer string) []string {
 	trimmed := strings.TrimSuffix(issuer, "/")
 	urls := []string{
@@ -96,9 +97,9 @@ func issuerMismatch(docURL, issuer, found string, present bool) error {
 		return fmt.Errorf("discovery document at %s names no issuer, expected %q", docURL, issuer)
 	}
 	if strings.TrimSuffix(found, "/") == strings.TrimSuffix(issuer, "/") {
-		return &ConfigError{Field: "Issuer", Fix: fmt.Sprintf(
-			"discovery document at %s names issuer %s, the configured issuer is %q — they differ only by the trailing slash: set Issuer to %s exactly as the issuer publishes it",
-			docURL, brief(found), issuer, brief(found))}
+		return &ConfigError{Field: "Issuer", Value: issuer,
+			Problem: fmt.Sprintf("differs only by a trailing slash from %s, the issuer named by the discovery document at %s", brief(found), docURL),
+			Fix:     fmt.Sprintf("write the issuer exactly as it publishes itself: %s", brief(found))}
 	}
 	return fmt.Errorf("discovery document at %s names issuer %s, expected %q", docURL, brief(found), issuer)
 }

@@ -24,6 +24,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/resource-server/resource-server/devissuer"
+	"github.com/resource-server/resource-server/devissuer/devissuertest"
 	"github.com/resource-server/resource-server/internal/logtest"
 	"github.com/resource-server/resource-server/verifier"
 )
@@ -295,7 +296,7 @@ func TestRefusedKeySetKeepsLastGoodKeys(t *testing.T) {
 // "x5t#S256" (RFC 7515 §4.1.8) is not a case variant of itself, while its
 // other spellings are refused.
 func TestHeaderParametersAsRegistered(t *testing.T) {
-	srv := startIssuer(t, devissuer.Options{})
+	srv := devissuertest.Start(t, devissuer.Options{})
 	v := newVerifier(t, srv, nil)
 	const thumb = "NjVBRjY5MDlCMUIwNzU4RTA2QzZFMDQ4QzQ2MDAyQjVDNjk1RTM2Qg"
 	for _, tt := range []struct {
@@ -321,7 +322,7 @@ func TestHeaderParametersAsRegistered(t *testing.T) {
 // §9), even in three segments: refused as malformed, naming the parameter,
 // before its signature is even looked at.
 func TestEncryptedTokenHeaderRefused(t *testing.T) {
-	srv := startIssuer(t, devissuer.Options{})
+	srv := devissuertest.Start(t, devissuer.Options{})
 	v := newVerifier(t, srv, nil)
 	for _, name := range []string{"enc", "zip", "epk", "apu", "apv", "iv", "tag", "p2s", "p2c"} {
 		tok := sign(t, srv, map[string]any{name: "A256GCM"}, claimsWith(srv, nil))
@@ -392,10 +393,9 @@ func TestDiscoveryIssuerTrailingSlash(t *testing.T) {
 			if !errors.As(err, &ce) || ce.Field != "Issuer" {
 				t.Fatalf("got %v, want a *ConfigError on Issuer", err)
 			}
-			want := `names issuer "` + published + `", the configured issuer is "` + configured +
-				`" — they differ only by the trailing slash: set Issuer to "` + published + `" exactly as the issuer publishes it`
-			if !strings.Contains(err.Error(), want) {
-				t.Errorf("error %q does not say %q", err, want)
+			if ce.Value != configured || !strings.HasPrefix(ce.Problem, `differs only by a trailing slash from "`+published+`"`) ||
+				ce.Fix != `write the issuer exactly as it publishes itself: "`+published+`"` {
+				t.Errorf("error %#v does not name %q, the slash and what to set", ce, published)
 			}
 		})
 	}
@@ -460,7 +460,7 @@ func TestOutageLoggedOnce(t *testing.T) {
 // any is acceptable; then any "aud" is, but a call's audiences still apply,
 // and a token without "aud" still needs AllowMissingAudience.
 func TestAnyAudience(t *testing.T) {
-	srv := startIssuer(t, devissuer.Options{})
+	srv := devissuertest.Start(t, devissuer.Options{})
 	v := newVerifier(t, srv, func(c *verifier.Config) { c.Audiences, c.AnyAudience = nil, true })
 	ctx := context.Background()
 	if _, err := v.VerifyAccessToken(ctx, mint(t, srv, map[string]any{"aud": "api://other"})); err != nil {
@@ -472,7 +472,7 @@ func TestAnyAudience(t *testing.T) {
 	if _, err := v.VerifyAccessToken(ctx, mint(t, srv, map[string]any{"aud": nil})); !errors.Is(err, verifier.ErrMissingClaim) {
 		t.Errorf("AnyAudience, no aud: got %v, want ErrMissingClaim", err)
 	}
-	_, err := verifier.New(verifier.Config{Issuer: srv.URL, InsecureAllowHTTP: true, Logger: quiet})
+	_, err := verifier.New(verifier.Config{Issuer: srv.URL, InsecureAllowHTTP: true, Logger: slog.New(slog.DiscardHandler)})
 	var ce *verifier.ConfigError
 	if !errors.As(err, &ce) || ce.Field != "Audiences" || !strings.Contains(err.Error(), "AnyAudience") {
 		t.Errorf("no audience: got %v, want a ConfigError on Audiences naming AnyAudience", err)

@@ -31,7 +31,8 @@ var (
 	ErrNotYetValid = errors.New("token not yet valid")
 	// ErrMissingClaim: a required claim is absent.
 	ErrMissingClaim = errors.New("missing claim")
-	// ErrInvalidClaim: a claim has the wrong JSON type.
+	// ErrInvalidClaim: a claim has the wrong JSON type, or a value its grammar
+	// forbids (a scope claim outside RFC 6749 §3.3).
 	ErrInvalidClaim = errors.New("invalid claim")
 	// ErrWrongIssuer: "iss" is not the configured issuer.
 	ErrWrongIssuer = errors.New("wrong issuer")
@@ -99,21 +100,34 @@ func (e *ValidationError) Is(target error) bool { return target == e.Kind }
 // Unwrap returns the underlying error, if any.
 func (e *ValidationError) Unwrap() error { return e.Err }
 
-// ConfigError is returned by New when the configuration cannot work. Field
-// names the Config field (or the environment variable the program maps to
-// it); Fix says what to put there. A fetch of the keys returns one too
-// (from Refresh, and as the Err of ErrKeysUnavailable) when what the issuer
-// publishes shows the configuration wrong: an Issuer that differs from the
-// published issuer only by a trailing slash.
+// ConfigError is returned by New and Config.Validate when the configuration
+// cannot work. Field names the Config field ("Issuer", "JWKSURL",
+// "MaxKeyAge", ...); a program that reads its settings elsewhere maps it to
+// the name its users wrote. Problem says what is wrong, when that is not
+// plain from Fix; Fix says what to put there. A fetch of the keys returns one
+// too (from Refresh, and as the Err of ErrKeysUnavailable) when what the
+// issuer publishes shows the configuration wrong: an Issuer that differs from
+// the published issuer only by a trailing slash.
 type ConfigError struct {
+	// Field is the Config field at fault.
 	Field string
+	// Value is the offending value, "" when the value is missing.
 	Value string
-	Fix   string
+	// Problem says what is wrong with Value ("holds a user name or
+	// password"); it may be empty.
+	Problem string
+	// Fix says what to do. It names other Config fields by their Go names.
+	Fix string
 }
 
+// Error returns "verifier: invalid FIELD "VALUE" (PROBLEM): FIX".
 func (e *ConfigError) Error() string {
+	msg := "verifier: invalid " + e.Field
 	if e.Value != "" {
-		return fmt.Sprintf("verifier: invalid %s %q: %s", e.Field, e.Value, e.Fix)
+		msg += fmt.Sprintf(" %q", e.Value)
 	}
-	return fmt.Sprintf("verifier: invalid %s: %s", e.Field, e.Fix)
+	if e.Problem != "" {
+		msg += " (" + e.Problem + ")"
+	}
+	return msg + ": " + e.Fix
 }

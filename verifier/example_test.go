@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/resource-server/resource-server/devissuer"
@@ -13,7 +14,7 @@ import (
 // Verify an access token from an issuer, here the development issuer that
 // tests use; with Okta the Issuer is "https://{yourOktaDomain}/oauth2/default".
 func ExampleVerifier_VerifyAccessToken() {
-	issuer, _ := devissuer.StartServer(devissuer.Options{Logger: quiet})
+	issuer, _ := devissuer.StartServer(devissuer.Options{Logger: slog.New(slog.DiscardHandler)})
 	defer issuer.Close()
 
 	v, err := verifier.New(verifier.Config{
@@ -55,7 +56,7 @@ func ExampleNew() {
 // A stricter configuration than the default: RFC 9068 typing required, and
 // the issuer's keys used for at most six hours after it last answered.
 func ExampleConfig_strict() {
-	issuer, _ := devissuer.StartServer(devissuer.Options{Logger: quiet})
+	issuer, _ := devissuer.StartServer(devissuer.Options{Logger: slog.New(slog.DiscardHandler)})
 	defer issuer.Close()
 
 	v, _ := verifier.New(verifier.Config{

@@ -10,3 +10,13 @@ func KeysFetchedAt(v *Verifier) time.Time {
 	}
 	return time.Time{}
 }
+
+// CacheHolds reports whether v keeps a verified-token cache and whether it
+// holds the outcome of token now: the cache is meant to be invisible to
+// callers, so only a test can tell a cached answer from a fresh one.
+func CacheHolds(v *Verifier, token string) (enabled, held bool) {
+	if v.cache == nil {
+		return false, false
+	}
+	return true, v.cache.get(token, v.cfg.Now().UnixNano()) != nil
+}

@@ -16,7 +16,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"math/big"
 	"net/http"
@@ -26,7 +25,7 @@ import (
 	"time"
 )
 
-var fuzzLog = slog.New(slog.NewTextHandler(io.Discard, nil))
+var fuzzLog = slog.New(slog.DiscardHandler)
 
 var fuzzAlgorithms = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
 

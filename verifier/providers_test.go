@@ -27,6 +27,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
@@ -39,6 +40,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/resource-server/resource-server/devissuer"
+	"github.com/resource-server/resource-server/devissuer/devissuertest"
 	"github.com/resource-server/resource-server/verifier"
 )
 
@@ -306,7 +308,7 @@ type providerCase struct {
 func TestProviderShapedTokens(t *testing.T) {
 	// One key store for every provider: RSA keys for signing, another RSA
 	// key for Keycloak's encryption entry and Authentik's JWE, an EC key.
-	ks, err := devissuer.New(devissuer.Options{Issuer: "http://127.0.0.1/providers-key-store", Logger: quiet, Now: func() time.Time { return provNow }})
+	ks, err := devissuer.New(devissuer.Options{Issuer: "http://127.0.0.1/providers-key-store", Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return provNow }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -326,7 +328,7 @@ func TestProviderShapedTokens(t *testing.T) {
 	//
 	// The development issuer is shaped like an Okta custom authorization
 	// server (/oauth2/default, JWKS at /v1/keys with kty/alg/kid/use/n/e).
-	okta := startIssuer(t, devissuer.Options{Now: func() time.Time { return provNow }})
+	okta := devissuertest.Start(t, devissuer.Options{Now: func() time.Time { return provNow }})
 	oktaOrg := strings.TrimSuffix(okta.URL, "/oauth2/default")
 	oktaClaims := map[string]any{
 		"ver": 1, "jti": "AT.b2tU8q0m9Xc7vYpQ1lD4rS5fG6hJ7kL8zX9cV0bN1mA",
@@ -864,7 +866,7 @@ func TestProviderShapedTokens(t *testing.T) {
 			}
 			cfg := tc.cfg
 			cfg.InsecureAllowHTTP = true
-			cfg.Logger = quiet
+			cfg.Logger = slog.New(slog.DiscardHandler)
 			cfg.Now = func() time.Time { return provNow }
 			v, err := verifier.New(cfg)
 			if err != nil {
@@ -897,7 +899,7 @@ func TestProviderIssuerForms(t *testing.T) {
 	// FINDING: Google's ID tokens may carry iss "accounts.google.com", not a
 	// URL; Issuer (ISSUER) must be an absolute URL, so no verifier can be
 	// built for that form.
-	_, err := verifier.New(verifier.Config{Issuer: "accounts.google.com", Logger: quiet})
+	_, err := verifier.New(verifier.Config{Issuer: "accounts.google.com", Logger: slog.New(slog.DiscardHandler)})
 	var ce *verifier.ConfigError
 	if !errors.As(err, &ce) || ce.Field != "Issuer" {
 		t.Errorf(`New(Issuer "accounts.google.com") = %v, want a ConfigError on Issuer`, err)
@@ -906,7 +908,7 @@ func TestProviderIssuerForms(t *testing.T) {
 	// no token, and the verifier does not substitute {tenantid}: one
 	// verifier per tenant. New refuses it outright (braces are taken for a
 	// sample's placeholder).
-	_, err = verifier.New(verifier.Config{Issuer: "https://login.microsoftonline.com/{tenantid}/v2.0", Logger: quiet})
+	_, err = verifier.New(verifier.Config{Issuer: "https://login.microsoftonline.com/{tenantid}/v2.0", Logger: slog.New(slog.DiscardHandler)})
 	if !errors.As(err, &ce) || ce.Field != "Issuer" {
 		t.Errorf("New(templated Entra issuer) = %v, want a ConfigError on Issuer", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/resource-server/resource-server/devissuer"
+	"github.com/resource-server/resource-server/devissuer/devissuertest"
 	"github.com/resource-server/resource-server/verifier"
 )
 
@@ -61,7 +62,7 @@ var scopeClaimTests = []struct {
 // refuses the token, so that no reading of it grants more than the issuer
 // meant (a no-break space is not a separator).
 func TestScopeClaimSyntax(t *testing.T) {
-	srv := startIssuer(t, devissuer.Options{})
+	srv := devissuertest.Start(t, devissuer.Options{})
 	v := newVerifier(t, srv, nil)
 	for _, tt := range scopeClaimTests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,7 +99,7 @@ func TestScopeClaimSyntax(t *testing.T) {
 // TestAssertIncludesSplitsOnSpaceOnly: a string claim asserted with
 // ".includes" is split as a scope is, on U+0020 alone.
 func TestAssertIncludesSplitsOnSpaceOnly(t *testing.T) {
-	srv := startIssuer(t, devissuer.Options{})
+	srv := devissuertest.Start(t, devissuer.Options{})
 	v := newVerifier(t, srv, func(c *verifier.Config) {
 		c.AssertClaims = map[string]any{"groups.includes": "ops"}
 	})

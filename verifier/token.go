@@ -16,11 +16,14 @@ type Header struct {
 }
 
 // Token is a verified token. It is immutable and may be shared between
-// goroutines (the verifier hands the same *Token to every request that
-// presents the same token while it is cached).
+// goroutines.
 //
 // The registered claims have typed accessors; every other claim is reachable
 // through Claim or Claims.
+//
+// Only a Verifier makes a Token that holds anything. The zero Token is an
+// empty one: its methods return zero values (Claims an empty map, Claim
+// false, MarshalJSON {"header":{},"claims":{}}) and never panic.
 type Token struct {
 	// raw is the token as presented. The header and claims JSON are decoded
 	// from it on demand: a cached Token then costs little more than the token
@@ -88,10 +91,13 @@ func (t *Token) HasScope(scope string) bool { return slices.Contains(t.scopes, s
 // Nonce returns an ID token's "nonce" claim, empty when absent.
 func (t *Token) Nonce() string { return t.nonce }
 
-// segment returns the decoded header (0) or payload (1) of the token. The
-// token was checked when verified, so decoding cannot fail.
+// segment returns the decoded header (0) or payload (1) of the token, "{}"
+// for the zero Token. A verified token was checked, so decoding cannot fail.
 func (t *Token) segment(i int) []byte {
 	parts := strings.SplitN(t.raw, ".", 3)
+	if len(parts) < 3 {
+		return []byte("{}")
+	}
 	b, _ := decodeSegment(parts[i])
 	return b
 }

@@ -15,35 +15,16 @@ import (
 	"time"
 
 	"github.com/resource-server/resource-server/devissuer"
+	"github.com/resource-server/resource-server/devissuer/devissuertest"
 	"github.com/resource-server/resource-server/internal/logtest"
+	"github.com/resource-server/resource-server/internal/poll"
 	"github.com/resource-server/resource-server/verifier"
 )
-
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
-
-// startIssuer starts a development issuer for one test.
-func startIssuer(t *testing.T, opts devissuer.Options) *devissuer.Server {
-	t.Helper()
-	if opts.Logger == nil {
-		opts.Logger = quiet
-	}
-	srv, err := devissuer.StartServer(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	return srv
-}
 
 // newVerifier returns a verifier of srv's tokens; edit adjusts the config.
 func newVerifier(t *testing.T, srv *devissuer.Server, edit func(*verifier.Config)) *verifier.Verifier {
 	t.Helper()
-	cfg := verifier.Config{
-		Issuer:            srv.URL,
-		Audiences:         []string{"api://default"},
-		InsecureAllowHTTP: true,
-		Logger:            quiet,
-	}
+	cfg := devissuertest.VerifierConfig(srv)
 	if edit != nil {
 		edit(&cfg)
 	}
@@ -132,13 +113,13 @@ func TestNewRefusesBadConfig(t *testing.T) {
 			}
 		})
 	}
-	if _, err := verifier.New(verifier.Config{Issuer: "http://127.0.0.1:1/oauth2/default", Audiences: []string{"api://default"}, InsecureAllowHTTP: true, Logger: quiet}); err != nil {
+	if _, err := verifier.New(verifier.Config{Issuer: "http://127.0.0.1:1/oauth2/default", Audiences: []string{"api://default"}, InsecureAllowHTTP: true, Logger: slog.New(slog.DiscardHandler)}); err != nil {
 		t.Errorf("http issuer with InsecureAllowHTTP: %v", err)
 	}
 }
 
 func TestVerifyAccessToken(t *testing.T) {
-	srv := startIssuer(t, devissuer.Options{})
+	srv := devissuertest.Start(t, devissuer.Options{})
 	iss := srv.Issuer
 	psKID, _ := iss.AddKey("PS256")
 	esKID, _ := iss.AddKey("ES256")
@@ -301,7 +282,7 @@ func nonCanonical(s string) string {
 }
 
 func TestTokenAccessors(t *testing.T) {
-	srv := startIssuer(t, devissuer.Options{})
+	srv := devissuertest.Start(t, devissuer.Options{})
 	v := newVerifier(t, srv, nil)
 	exp := time.Now().Add(time.Hour).Truncate(time.Second)
 	tok, err := v.VerifyAccessToken(context.Background(), mint(t, srv, map[string]any{
@@ -334,7 +315,7 @@ func TestTokenAccessors(t *testing.T) {
 }
 
 func TestVerifyIDToken(t *testing.T) {
-	srv := startIssuer(t, devissuer.Options{})
+	srv := devissuertest.Start(t, devissuer.Options{})
 	v := newVerifier(t, srv, func(c *verifier.Config) { c.ClientID = "dev-spa" })
 	idClaims := func(over map[string]any) map[string]any {
 		return claimsWith(srv, mergeMaps(map[string]any{"aud": "dev-spa", "nonce": "n-1", "cid": nil, "client_id": nil, "scp": nil, "scope": nil}, over))
@@ -374,7 +355,7 @@ func mergeMaps(a, b map[string]any) map[string]any {
 }
 
 func TestKeyRotation(t *testing.T) {
-	srv := startIssuer(t, devissuer.Options{})
+	srv := devissuertest.Start(t, devissuer.Options{})
 	v := newVerifier(t, srv, nil)
 	ctx := context.Background()
 	old := mint(t, srv, nil)
@@ -408,7 +389,7 @@ func TestKeyRotation(t *testing.T) {
 }
 
 func TestUnknownKIDFloodIsRateLimited(t *testing.T) {
-	srv := startIssuer(t, devissuer.Options{})
+	srv := devissuertest.Start(t, devissuer.Options{})
 	v := newVerifier(t, srv, nil)
 	ctx := context.Background()
 	claims := claimsWith(srv, nil)
@@ -463,7 +444,7 @@ func TestUnknownKIDFloodIsRateLimited(t *testing.T) {
 }
 
 func TestRefetchIntervalPassesWithTheClock(t *testing.T) {
-	srv := startIssuer(t, devissuer.Options{})
+	srv := devissuertest.Start(t, devissuer.Options{})
 	var clock atomic.Int64
 	clock.Store(time.Now().UnixNano())
 	v := newVerifier(t, srv, func(c *verifier.Config) { c.Now = func() time.Time { return time.Unix(0, clock.Load()) } })
@@ -485,7 +466,7 @@ func TestRefetchIntervalPassesWithTheClock(t *testing.T) {
 }
 
 func TestBackgroundRefreshAndStaleKeys(t *testing.T) {
-	srv := startIssuer(t, devissuer.Options{})
+	srv := devissuertest.Start(t, devissuer.Options{})
 	var clock atomic.Int64
 	clock.Store(time.Now().UnixNano())
 	now := func() time.Time { return time.Unix(0, clock.Load()) }
@@ -538,7 +519,7 @@ func startFlappingIssuer(t *testing.T, now func() time.Time) *flappingIssuer {
 		f.Handler().ServeHTTP(w, r)
 	}))
 	t.Cleanup(ts.Close)
-	iss, err := devissuer.New(devissuer.Options{Issuer: ts.URL + devissuer.DefaultIssuerPath, Now: now, Logger: quiet})
+	iss, err := devissuer.New(devissuer.Options{Issuer: ts.URL + devissuer.DefaultIssuerPath, Now: now, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -604,7 +585,7 @@ func TestMaxKeyAge(t *testing.T) {
 		iss := startFlappingIssuer(t, now)
 		v, err := verifier.New(verifier.Config{
 			Issuer: iss.URL(), Audiences: []string{"api://default"}, InsecureAllowHTTP: true,
-			MaxKeyAge: verifier.NoMaxKeyAge, Now: now, Logger: quiet, DisableCache: true,
+			MaxKeyAge: verifier.NoMaxKeyAge, Now: now, Logger: slog.New(slog.DiscardHandler), DisableCache: true,
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -626,17 +607,13 @@ func TestMaxKeyAge(t *testing.T) {
 
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 5s")
-		}
-		time.Sleep(5 * time.Millisecond)
+	if !poll.Until(5*time.Second, cond) {
+		t.Fatal("condition not met within 5s")
 	}
 }
 
 func TestKeysUnavailable(t *testing.T) {
-	v, err := verifier.New(verifier.Config{Issuer: "http://127.0.0.1:1/oauth2/default", InsecureAllowHTTP: true, Audiences: []string{"api://default"}, Logger: quiet})
+	v, err := verifier.New(verifier.Config{Issuer: "http://127.0.0.1:1/oauth2/default", InsecureAllowHTTP: true, Audiences: []string{"api://default"}, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -718,7 +695,7 @@ func TestDiscovery(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			issuer := issuerDouble(t, tt.serve)
-			v, err := verifier.New(verifier.Config{Issuer: issuer, Audiences: []string{"api://default"}, InsecureAllowHTTP: true, Logger: quiet})
+			v, err := verifier.New(verifier.Config{Issuer: issuer, Audiences: []string{"api://default"}, InsecureAllowHTTP: true, Logger: slog.New(slog.DiscardHandler)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -752,7 +729,7 @@ func TestKeySetSkipsUnfitKeys(t *testing.T) {
 		}
 		io.WriteString(w, `{"issuer":"`+iss+`","jwks_uri":"`+iss+`/v1/keys"}`)
 	})
-	v, err := verifier.New(verifier.Config{Issuer: issuer, Audiences: []string{"api://default"}, InsecureAllowHTTP: true, Logger: quiet})
+	v, err := verifier.New(verifier.Config{Issuer: issuer, Audiences: []string{"api://default"}, InsecureAllowHTTP: true, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -765,7 +742,7 @@ func TestKeySetSkipsUnfitKeys(t *testing.T) {
 // of issue 5 (at most one allocation), which a stray fmt or strconv call on
 // the hot path would break without changing any answer.
 func TestCachedVerificationAllocations(t *testing.T) {
-	srv := startIssuer(t, devissuer.Options{})
+	srv := devissuertest.Start(t, devissuer.Options{})
 	ctx := context.Background()
 	tok := mint(t, srv, nil)
 	for _, tt := range []struct {
@@ -796,7 +773,7 @@ func TestCachedVerificationAllocations(t *testing.T) {
 }
 
 func TestVerifiedTokenCache(t *testing.T) {
-	srv := startIssuer(t, devissuer.Options{})
+	srv := devissuertest.Start(t, devissuer.Options{})
 	ctx := context.Background()
 	t.Run("a cached answer is the fresh answer", func(t *testing.T) {
 		v := newVerifier(t, srv, nil)

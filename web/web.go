@@ -103,6 +103,18 @@ func (c Config) withDefaults() Config {
 //go:embed static
 var staticFS embed.FS
 
+//go:embed static/palette.css
+var paletteCSS string
+
+// PaletteCSS returns the app's palette: a style sheet that defines its
+// colours, light and dark (under prefers-color-scheme: dark), and the
+// radius and shadow of its cards as custom properties of :root (--bg,
+// --surface, --text, --muted, --border, --accent, --danger, --warn, …).
+// The app serves it as /static/palette.css; a page served elsewhere that
+// should look like the app, such as the development issuer's login page,
+// inlines it.
+func PaletteCSS() string { return paletteCSS }
+
 // asset is one file ready to serve.
 type asset struct {
 	body        []byte
@@ -129,7 +141,8 @@ type handler struct {
 // Handler serves the app for cfg:
 //
 //	/                 the app's HTML shell (index.html)
-//	/static/…         app.js, style.css, favicon.svg; any other name → 404
+//	/static/…         app.js, palette.css, style.css, favicon.svg; any other
+//	                  name → 404
 //	/config.json      cfg, with defaults applied, as JSON
 //	anything else     the HTML shell, so that client-side routes such as
 //	                  /messages and the redirect path /login/callback load

@@ -46,7 +46,8 @@ func TestHandlerServesFiles(t *testing.T) {
 	}{
 		{"/", 200, "text/html; charset=utf-8", `<script type="module" src="/static/app.js">`},
 		{"/static/app.js", 200, "text/javascript; charset=utf-8", "code_challenge_method"},
-		{"/static/style.css", 200, "text/css; charset=utf-8", ":root"},
+		{"/static/palette.css", 200, "text/css; charset=utf-8", ":root"},
+		{"/static/style.css", 200, "text/css; charset=utf-8", "var(--accent)"},
 		{"/static/favicon.svg", 200, "image/svg+xml", "<svg"},
 		{"/config.json", 200, "application/json; charset=utf-8", `"clientId": "spa-123"`},
 		// Client routes load the shell, so that reloads and the redirect work.

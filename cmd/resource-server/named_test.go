@@ -102,7 +102,7 @@ func TestListenErrorNamesTheSetting(t *testing.T) {
 				}
 			}
 			var out bytes.Buffer
-			err := run(context.Background(), tt.args(), env(tt.vars), &out, &out)
+			err := run(context.Background(), tt.args(), env(tt.vars), ".", &out, &out)
 			if err == nil {
 				t.Fatal("run listened on a port in use")
 			}

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"slices"
 	"strconv"
 	"sync"
@@ -24,11 +23,12 @@ import (
 )
 
 // run is the whole program; main only supplies the process's arguments,
-// environment and signals, so that tests can run it in-process.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	dir, err := os.Getwd()
-	if err != nil {
-		return err
+// environment, working directory and signals, so that tests can run it
+// in-process (and in parallel: nothing here reads the process's state).
+// dir is the directory a relative --config is read from.
+func run(ctx context.Context, args []string, getenv func(string) string, dir string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "config" {
+		return runConfig(args[1:], getenv, dir, stdout)
 	}
 	cfg, err := config.Load(args, getenv, dir)
 	if errors.Is(err, flag.ErrHelp) {
@@ -39,22 +39,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	for _, w := range cfg.Warnings() {
+		log.Warn(w)
+	}
+	log.Debug("configuration", "config", cfg)
 	if cfg.Dev {
 		return runDev(ctx, cfg, log, stdout)
 	}
-	v, err := verifier.New(verifier.Config{
-		Issuer:            cfg.Issuer,
-		ClientID:          cfg.ClientID,
-		Audiences:         []string{cfg.Audience},
-		JWKSURL:           cfg.JWKSURL,
-		InsecureAllowHTTP: cfg.DisableHTTPSCheck,
-		MaxKeyAge:         keysMaxAge(cfg.KeysMaxAge),
-		Algorithms:        cfg.Algorithms,
-		Logger:            log,
-
-		RequireAccessTokenType: cfg.RequireATJWT,
-		AllowMissingAudience:   cfg.AllowMissingAudience,
-	})
+	v, err := verifier.New(cfg.VerifierConfig(cfg.Issuer, log))
 	if err != nil {
 		return err
 	}
@@ -62,17 +54,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	handler := server.New(server.Deps{
-		Verifier:           v,
-		Logger:             log,
-		PublicURL:          cfg.PublicURL,
-		CORSAllowedOrigins: cfg.CORSAllowedOrigins,
-		SecureRoute:        cfg.SecureRoute,
-		RequiredScopes:     cfg.RequiredScopes,
-	})
+	handler := server.New(serverDeps(cfg, v, log))
 	log.Info("resource server listening", "addr", ln.Addr().String(), "issuer", cfg.Issuer, "audience", cfg.Audience, "client_id", cfg.ClientID)
-	go fetchKeysUntilReady(ctx, v, log)
-	return serve(ctx, log, cfg.ShutdownTimeout, listener{ln, handler})
+	// A configuration the issuer itself contradicts (its discovery document
+	// names the issuer with a trailing slash that ISSUER lacks) can never
+	// accept a token: it stops the program, naming the setting to change.
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	go func() {
+		if err := fetchKeysUntilReady(ctx, v, log); err != nil {
+			stop(cfg.VerifierError(err))
+		}
+	}()
+	if err := serve(ctx, log, cfg.ShutdownTimeout, listener{ln, handler}); err != nil {
+		return err
+	}
+	if cause := context.Cause(ctx); !errors.Is(cause, context.Canceled) {
+		return cause
+	}
+	return nil
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
@@ -83,20 +83,39 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
+// serverDeps is what the API's handler needs from the configuration.
+func serverDeps(cfg config.Config, v *verifier.Verifier, log *slog.Logger) server.Deps {
+	return server.Deps{
+		Verifier:           v,
+		Logger:             log,
+		PublicURL:          cfg.PublicURL,
+		CORSAllowedOrigins: cfg.CORSAllowedOrigins,
+		SecureRoute:        cfg.SecureRoute,
+		RequiredScopes:     cfg.RequiredScopes,
+	}
+}
+
 // fetchKeysUntilReady fetches the issuer's keys at start-up, retrying with
 // backoff, so that /readyz turns ready without waiting for a first request.
-func fetchKeysUntilReady(ctx context.Context, v *verifier.Verifier, log *slog.Logger) {
+// The verifier logs an outage once, when it starts, and again when it ends;
+// each retry is logged at debug level only. A *verifier.ConfigError (the
+// configuration is what is wrong, not the issuer's availability) ends the
+// retries and is returned.
+func fetchKeysUntilReady(ctx context.Context, v *verifier.Verifier, log *slog.Logger) error {
 	wait := 500 * time.Millisecond
 	for {
 		err := v.Refresh(ctx)
 		if err == nil {
 			log.Info("issuer keys fetched; ready", "issuer", v.Issuer())
-			return
+			return nil
 		}
-		log.Warn("cannot fetch the issuer's keys yet; not ready", "issuer", v.Issuer(), "error", err, "retry_in", wait)
+		if ce := (*verifier.ConfigError)(nil); errors.As(err, &ce) {
+			return err
+		}
+		log.Debug("cannot fetch the issuer's keys yet; not ready", "issuer", v.Issuer(), "error", err, "retry_in", wait)
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case <-time.After(wait):
 		}
 		wait = min(wait*2, 30*time.Second)
@@ -209,7 +228,26 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 	apiURL := "http://" + net.JoinHostPort(host, strconv.Itoa(apiLn.Addr().(*net.TCPAddr).Port))
 	webURL := "http://" + net.JoinHostPort(host, strconv.Itoa(webLn.Addr().(*net.TCPAddr).Port))
 	issuerURL := apiURL + devissuer.DefaultIssuerPath
+	iss, v, err := newDevIssuer(cfg, log, issuerURL, webURL)
+	if err != nil {
+		apiLn.Close()
+		webLn.Close()
+		return err
+	}
+	deps := serverDeps(cfg, v, log)
+	deps.DevIssuer, deps.DevIssuerPath = iss.Handler(), devissuer.DefaultIssuerPath
+	api := server.New(deps)
+	front := web.Handler(web.Config{Issuer: issuerURL, ClientID: devissuer.DefaultSPAClientID, APIBaseURL: apiURL,
+		Scopes: append(slices.Clone(web.DefaultScopes), cfg.RequiredScopes...)})
+	go fetchKeysUntilReady(ctx, v, log)
+	printDevBanner(stdout, apiURL, webURL, issuerURL, iss)
+	return serve(ctx, log, cfg.ShutdownTimeout, listener{apiLn, api}, listener{webLn, front})
+}
 
+// newDevIssuer makes dev mode's authorization server, signing with the
+// first of ALGORITHMS, and the verifier of its tokens, built like the
+// program's (config.Config.VerifierConfig).
+func newDevIssuer(cfg config.Config, log *slog.Logger, issuerURL, webURL string) (*devissuer.Issuer, *verifier.Verifier, error) {
 	iss, err := devissuer.New(devissuer.Options{
 		Issuer:        issuerURL,
 		Audience:      cfg.Audience,
@@ -217,53 +255,20 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 		Username:      cfg.DevUsername,
 		Password:      cfg.DevPassword,
 		TokenLifetime: cfg.DevTokenLifetime,
+		Algorithm:     cfg.DevAlgorithm(),
 		// Granted by default, so that the curl line's and the front-end's
 		// tokens carry what REQUIRED_SCOPES asks for.
 		Scopes: append(slices.Clone(web.DefaultScopes), cfg.RequiredScopes...),
 		Logger: log,
 	})
 	if err != nil {
-		apiLn.Close()
-		webLn.Close()
-		return err
+		return nil, nil, err
 	}
-	if cfg.ClientID != "" {
-		// The dev issuer mints tokens for two clients (the curl line's and the
-		// front-end's); asserting one cid would refuse the other's tokens.
-		log.Warn("dev mode ignores the client id check", "client_id", cfg.ClientID)
-	}
-	v, err := verifier.New(verifier.Config{
-		Issuer:            issuerURL,
-		Audiences:         []string{cfg.Audience},
-		InsecureAllowHTTP: true,
-		// Issuer and verifier share this process's clock: no skew to absorb,
-		// and an expired token is refused the moment it expires.
-		Leeway:    verifier.NoLeeway,
-		MaxKeyAge: keysMaxAge(cfg.KeysMaxAge),
-		Logger:    log,
-
-		RequireAccessTokenType: cfg.RequireATJWT,
-	})
+	v, err := verifier.New(cfg.VerifierConfig(issuerURL, log))
 	if err != nil {
-		apiLn.Close()
-		webLn.Close()
-		return err
+		return nil, nil, err
 	}
-	api := server.New(server.Deps{
-		Verifier:           v,
-		Logger:             log,
-		PublicURL:          cfg.PublicURL,
-		CORSAllowedOrigins: cfg.CORSAllowedOrigins,
-		SecureRoute:        cfg.SecureRoute,
-		RequiredScopes:     cfg.RequiredScopes,
-		DevIssuer:          iss.Handler(),
-		DevIssuerPath:      devissuer.DefaultIssuerPath,
-	})
-	front := web.Handler(web.Config{Issuer: issuerURL, ClientID: devissuer.DefaultSPAClientID, APIBaseURL: apiURL,
-		Scopes: append(slices.Clone(web.DefaultScopes), cfg.RequiredScopes...)})
-	go fetchKeysUntilReady(ctx, v, log)
-	printDevBanner(stdout, apiURL, webURL, issuerURL, iss)
-	return serve(ctx, log, cfg.ShutdownTimeout, listener{apiLn, api}, listener{webLn, front})
+	return iss, v, nil
 }
 
 func printDevBanner(w io.Writer, apiURL, webURL, issuerURL string, iss *devissuer.Issuer) {
@@ -339,12 +344,3 @@ type listenError struct {
 
 func (e *listenError) Error() string { return e.msg }
 func (e *listenError) Unwrap() error { return e.err }
-
-// keysMaxAge maps the program's KEYS_MAX_AGE, where 0 means no bound, to the
-// verifier's MaxKeyAge, where 0 means the default.
-func keysMaxAge(d time.Duration) time.Duration {
-	if d == 0 {
-		return verifier.NoMaxKeyAge
-	}
-	return d
-}

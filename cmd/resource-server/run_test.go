@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"maps"
 	"net"
 	"net/http"
@@ -23,7 +22,9 @@ import (
 	"time"
 
 	"github.com/resource-server/resource-server/devissuer"
+	"github.com/resource-server/resource-server/devissuer/devissuertest"
 	"github.com/resource-server/resource-server/internal/logtest"
+	"github.com/resource-server/resource-server/internal/poll"
 )
 
 // freePort returns a loopback port that was free a moment ago.
@@ -64,31 +65,36 @@ func launch(t *testing.T, args []string, vars map[string]string, readyURL string
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &running{stdout: &logtest.Buffer{}, stderr: &logtest.Buffer{}, cancel: cancel, done: make(chan error, 1)}
-	go func() { p.done <- run(ctx, args, env(vars), p.stdout, p.stderr) }()
+	go func() { p.done <- run(ctx, args, env(vars), ".", p.stdout, p.stderr) }()
 	t.Cleanup(func() {
 		if err := p.stop(); err != nil {
 			t.Error(err)
 		}
 	})
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get(readyURL)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return p
-			}
-		}
+	var ended bool
+	var runErr error
+	ready := poll.Until(10*time.Second, func() bool {
 		select {
-		case err := <-p.done:
-			t.Fatalf("run ended early: %v\nstderr: %s", err, p.stderr.String())
+		case runErr = <-p.done:
+			ended = true
+			p.done <- runErr // for stop
+			return true
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s not ready within 10s\nstderr: %s", readyURL, p.stderr.String())
+		resp, err := http.Get(readyURL)
+		if err != nil {
+			return false
 		}
-		time.Sleep(20 * time.Millisecond)
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
+	switch {
+	case ended:
+		t.Fatalf("run ended early: %v\nstderr: %s", runErr, p.stderr.String())
+	case !ready:
+		t.Fatalf("%s not ready within 10s\nstderr: %s", readyURL, p.stderr.String())
 	}
+	return p
 }
 
 // stop cancels run's context, as SIGINT does, and waits for run to return.
@@ -107,23 +113,12 @@ func (p *running) stop() error {
 	return p.stopErr
 }
 
-// startIssuer runs a development issuer until the test ends.
-func startIssuer(t *testing.T) *devissuer.Server {
-	t.Helper()
-	iss, err := devissuer.StartServer(devissuer.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(iss.Close)
-	return iss
-}
-
 // runAgainstIssuer starts a development issuer and the program configured
 // for it on a free loopback port (LOG_LEVEL error unless vars say otherwise;
 // vars add to or override the settings), and waits until it is ready.
 func runAgainstIssuer(t *testing.T, vars map[string]string) (iss *devissuer.Server, api string, stderr *logtest.Buffer) {
 	t.Helper()
-	iss = startIssuer(t)
+	iss = devissuertest.Start(t, devissuer.Options{})
 	port := freePort(t)
 	api = "http://127.0.0.1:" + strconv.Itoa(port)
 	env := map[string]string{
@@ -224,7 +219,7 @@ func TestRunVerifierSettings(t *testing.T) {
 }
 
 func TestRunReadsSamplesConfig(t *testing.T) {
-	iss := startIssuer(t)
+	iss := devissuertest.Start(t, devissuer.Options{})
 	port := freePort(t)
 	dir := t.TempDir()
 	file := `{
@@ -272,7 +267,7 @@ func TestRunRefusesBadConfig(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Chdir(t.TempDir())
 			var out bytes.Buffer
-			err := run(context.Background(), tt.args, env(tt.vars), &out, &out)
+			err := run(context.Background(), tt.args, env(tt.vars), ".", &out, &out)
 			if err == nil {
 				t.Fatal("run accepted a bad configuration")
 			}
@@ -284,7 +279,7 @@ func TestRunRefusesBadConfig(t *testing.T) {
 		})
 	}
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"--help"}, env(nil), &out, &out); err != nil || !strings.Contains(out.String(), "ISSUER") {
+	if err := run(context.Background(), []string{"--help"}, env(nil), ".", &out, &out); err != nil || !strings.Contains(out.String(), "ISSUER") {
 		t.Errorf("--help: %v %q", err, out.String())
 	}
 }
@@ -410,7 +405,7 @@ func TestDevMode(t *testing.T) {
 // sent (a browser's preconnect) does not hold up a graceful shutdown, which
 // net/http would otherwise stretch to 5 s for it.
 func TestShutdownClosesUnusedConnections(t *testing.T) {
-	iss := startIssuer(t)
+	iss := devissuertest.Start(t, devissuer.Options{})
 	port := freePort(t)
 	p := launch(t, nil, map[string]string{
 		"ISSUER": iss.URL, "PORT": strconv.Itoa(port), "HOST": "127.0.0.1",
@@ -421,7 +416,14 @@ func TestShutdownClosesUnusedConnections(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	time.Sleep(50 * time.Millisecond) // let the server accept it
+	// The server has accepted it once a connection dialled after it is
+	// answered: connections are accepted in the order they arrive.
+	fresh := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := fresh.Get("http://127.0.0.1:" + strconv.Itoa(port) + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
 	start := time.Now()
 	if err := p.stop(); err != nil {
 		t.Fatal(err)

@@ -16,10 +16,12 @@ import (
 	"time"
 
 	"github.com/resource-server/resource-server/devissuer"
+	"github.com/resource-server/resource-server/internal/logtest"
+	"github.com/resource-server/resource-server/internal/poll"
 )
 
 func TestHTTPServerLimits(t *testing.T) {
-	s := newHTTPServer(http.NotFoundHandler(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s := newHTTPServer(http.NotFoundHandler(), slog.New(slog.DiscardHandler))
 	for name, d := range map[string]time.Duration{
 		"ReadHeaderTimeout": s.ReadHeaderTimeout, "ReadTimeout": s.ReadTimeout,
 		"WriteTimeout": s.WriteTimeout, "IdleTimeout": s.IdleTimeout,
@@ -72,6 +74,40 @@ func assertNotLogged(t *testing.T, log string, tokens, secrets []string) {
 	}
 }
 
+// waitAccessLogged waits until the program's JSON log holds an access line
+// ("request") for each request sent, given as "METHOD /path", and returns
+// the log. The line is written when the handler returns, which may be after
+// the client has read the answer.
+func waitAccessLogged(t *testing.T, logs *logtest.Buffer, sent ...string) string {
+	t.Helper()
+	var out string
+	var missing []string
+	if !poll.Until(5*time.Second, func() bool { out = logs.String(); missing = notLogged(out, sent); return len(missing) == 0 }) {
+		t.Fatalf("not in the access log within 5s: %q\n%s", missing, out)
+	}
+	return out
+}
+
+// notLogged returns the requests of sent that have no access line in log.
+func notLogged(log string, sent []string) []string {
+	lines := map[string]int{}
+	for _, line := range strings.Split(log, "\n") {
+		var rec struct{ Msg, Method, Path string }
+		if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "request" {
+			lines[rec.Method+" "+rec.Path]++
+		}
+	}
+	var missing []string
+	for _, s := range sent {
+		if lines[s] > 0 {
+			lines[s]--
+		} else {
+			missing = append(missing, s)
+		}
+	}
+	return missing
+}
+
 func TestNoTokenInLogs(t *testing.T) {
 	iss, api, logs := runAgainstIssuer(t, map[string]string{"LOG_LEVEL": "debug", "LOG_FORMAT": "json"})
 
@@ -104,7 +140,7 @@ func TestNoTokenInLogs(t *testing.T) {
 	rotated := mint(nil)
 	tokens := []string{valid, noJTI, expired, otherAud, noScope, unknownKID, kidIsToken, none, forged, rotated}
 
-	for _, c := range []struct {
+	cases := []struct {
 		path   string
 		header http.Header
 		want   int
@@ -125,13 +161,16 @@ func TestNoTokenInLogs(t *testing.T) {
 		{"/api/messages?access_token=" + valid, nil, 400},
 		{"/nope/" + noScope, nil, 404},
 		{"/api/messages", http.Header{"Authorization": {"Basic " + noScope}}, 401},
-	} {
+	}
+	var sent []string
+	for _, c := range cases {
 		if got := send(t, "GET", api+c.path, c.header); got != c.want {
 			t.Errorf("GET %.60s: %d, want %d", c.path, got, c.want)
 		}
+		path, _, _ := strings.Cut(c.path, "?")
+		sent = append(sent, "GET "+path)
 	}
-	time.Sleep(100 * time.Millisecond) // let the last log lines land
-	out := logs.String()
+	out := waitAccessLogged(t, logs, sent...)
 	// The request path is the client's own; a token put in a path segment
 	// is a client's mistake that the access log shows like any path.
 	out = strings.ReplaceAll(out, "/nope/"+noScope, "/nope/…")
@@ -191,8 +230,9 @@ func TestNoSecretInDevModeLogs(t *testing.T) {
 		"username": {devissuer.DefaultUsername}, "password": {password}}); err == nil {
 		resp.Body.Close()
 	}
-	time.Sleep(100 * time.Millisecond)
-	assertNotLogged(t, logs.String(), []string{tr.AccessToken}, []string{password, devissuer.DefaultClientSecret, wrongSecret})
+	out := waitAccessLogged(t, logs, "POST "+devissuer.DefaultIssuerPath+"/v1/token", "GET /api/messages", "GET /api/messages",
+		"POST "+devissuer.DefaultIssuerPath+"/v1/token", "POST "+devissuer.DefaultIssuerPath+"/v1/authorize")
+	assertNotLogged(t, out, []string{tr.AccessToken}, []string{password, devissuer.DefaultClientSecret, wrongSecret})
 }
 
 func TestSecureRouteSwitchedOff(t *testing.T) {

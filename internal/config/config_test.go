@@ -83,7 +83,7 @@ func TestPrecedence(t *testing.T) {
 			get: func(c Config) string { return strconv.Itoa(c.Port) },
 			def: "8000", fromFile: "8001", fromEnv: "8002", fromFlag: "8003"},
 		{name: "OKTA_TESTING_DISABLEHTTPSCHECK", fileVal: true, envVal: "0", flagArg: "--insecure-disable-https-check",
-			get: func(c Config) string { return strconv.FormatBool(c.DisableHTTPSCheck) },
+			get: func(c Config) string { return strconv.FormatBool(c.InsecureAllowHTTP) },
 			def: "false", fromFile: "true", fromEnv: "false", fromFlag: "true"},
 		{name: "HOST", envVal: "127.0.0.1", flagArg: "--host=::1",
 			get: func(c Config) string { return c.Host },
@@ -131,10 +131,10 @@ func TestPrecedence(t *testing.T) {
 			get: func(c Config) string { return strconv.FormatBool(c.AllowMissingAudience) },
 			def: "false", fromEnv: "true", fromFlag: "false"},
 		{name: "KEYS_MAX_AGE", envVal: "168h", flagArg: "--keys-max-age=0",
-			get: func(c Config) string { return c.KeysMaxAge.String() },
+			get: func(c Config) string { return c.MaxKeyAge.String() },
 			def: "24h0m0s", fromEnv: "168h0m0s", fromFlag: "0s"},
 		{name: "REQUIRE_AT_JWT", envVal: "true", flagArg: "--require-at-jwt=false",
-			get: func(c Config) string { return strconv.FormatBool(c.RequireATJWT) },
+			get: func(c Config) string { return strconv.FormatBool(c.RequireAccessTokenType) },
 			def: "false", fromEnv: "true", fromFlag: "false"},
 		{name: "SHUTDOWN_TIMEOUT", envVal: "30s", flagArg: "--shutdown-timeout=1m",
 			get: func(c Config) string { return c.ShutdownTimeout.String() },
@@ -144,8 +144,8 @@ func TestPrecedence(t *testing.T) {
 	for _, tt := range tests {
 		covered[tt.name] = true
 		s := settingByName(tt.name)
-		if (tt.fileVal != nil) != (s.file != "") {
-			t.Fatalf("%s: the test's file value does not match the setting's file key %q", tt.name, s.file)
+		if (tt.fileVal != nil) != (s.json != "") {
+			t.Fatalf("%s: the test's file value does not match the setting's file key %q", tt.name, s.json)
 		}
 		type layer struct {
 			name     string
@@ -171,7 +171,7 @@ func TestPrecedence(t *testing.T) {
 			t.Run(tt.name+"/"+l.name, func(t *testing.T) {
 				dir := t.TempDir()
 				if l.file {
-					writeConfig(t, dir, fileJSON(t, map[string]any{s.file: tt.fileVal}))
+					writeConfig(t, dir, fileJSON(t, map[string]any{s.json: tt.fileVal}))
 				}
 				c, bad, err := load(l.args, envOf(l.env), dir)
 				if err != nil || bad != nil {
@@ -184,7 +184,7 @@ func TestPrecedence(t *testing.T) {
 				if src.Kind != l.wantKind {
 					t.Errorf("Source(%q) = %v, want kind %v", tt.name, src, l.wantKind)
 				}
-				if l.wantKind == SourceFile && (src.Name != s.file || src.File != filepath.Join(dir, DefaultFile)) {
+				if l.wantKind == SourceFile && (src.Name != s.json || src.File != filepath.Join(dir, DefaultFile)) {
 					t.Errorf("Source(%q) = %+v, want the file key and path", tt.name, src)
 				}
 			})
@@ -248,8 +248,8 @@ func TestSeedPlaceholders(t *testing.T) {
 	}
 	msg := err.Error()
 	for _, want := range []string{
-		`config: ISSUER "https://{yourOktaDomain}.com/oauth2/default" (from resourceServer.oidc.issuer in ` + path + `) still holds the sample's placeholder: set ISSUER (or --issuer, or resourceServer.oidc.issuer in .samples.config.json) to your Okta issuer, e.g. https://dev-123456.okta.com/oauth2/default`,
-		`config: SPA_CLIENT_ID "{clientId}" (from resourceServer.assertClaims.cid in ` + path + `) still holds the sample's placeholder: set SPA_CLIENT_ID (or --client-id, or resourceServer.assertClaims.cid in .samples.config.json) to your SPA application's client id`,
+		`config: ISSUER "https://{yourOktaDomain}.com/oauth2/default" (from resourceServer.oidc.issuer in ` + path + `) still holds the sample's placeholder: in ISSUER (or --issuer, or resourceServer.oidc.issuer in .samples.config.json), replace the placeholder with your Okta domain, e.g. https://dev-123456.okta.com/oauth2/default`,
+		`config: SPA_CLIENT_ID "{clientId}" (from resourceServer.assertClaims.cid in ` + path + `) still holds the sample's placeholder: in SPA_CLIENT_ID (or --client-id, or resourceServer.assertClaims.cid in .samples.config.json), replace the placeholder with your application's client id`,
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q\ndoes not contain %q", msg, want)
@@ -278,11 +278,11 @@ func TestErrors(t *testing.T) {
 		{name: "issuer empty flag", args: []string{"--issuer="}, env: ok,
 			field: "ISSUER", want: []string{"config: ISSUER (from --issuer) is empty: set ISSUER"}},
 		{name: "issuer placeholder from env", env: map[string]string{"ISSUER": "https://{yourOktaDomain}/oauth2/default"},
-			field: "ISSUER", want: []string{`config: ISSUER "https://{yourOktaDomain}/oauth2/default" still holds the sample's placeholder: set ISSUER (or --issuer, or resourceServer.oidc.issuer in .samples.config.json) to your Okta issuer, e.g. https://dev-123456.okta.com/oauth2/default`}},
+			field: "ISSUER", want: []string{`config: ISSUER "https://{yourOktaDomain}/oauth2/default" still holds the sample's placeholder: in ISSUER (or --issuer, or resourceServer.oidc.issuer in .samples.config.json), replace the placeholder with your Okta domain, e.g. https://dev-123456.okta.com/oauth2/default`}},
 		{name: "issuer placeholder .com form from flag", args: []string{"--issuer", "https://{yourOktaDomain}.com/oauth2/default"},
-			field: "ISSUER", want: []string{`ISSUER "https://{yourOktaDomain}.com/oauth2/default" (from --issuer) still holds the sample's placeholder`, "to your Okta issuer"}},
+			field: "ISSUER", want: []string{`ISSUER "https://{yourOktaDomain}.com/oauth2/default" (from --issuer) still holds the sample's placeholder`, "replace the placeholder with your Okta domain"}},
 		{name: "issuer http", env: map[string]string{"ISSUER": "http://dev-123456.okta.com/oauth2/default"},
-			field: "ISSUER", want: []string{"uses http, not https", "OKTA_TESTING_DISABLEHTTPSCHECK=true", "--insecure-disable-https-check"}},
+			field: "ISSUER", want: []string{"uses http, not https", "set OKTA_TESTING_DISABLEHTTPSCHECK (or --insecure-disable-https-check", "to true"}},
 		{name: "issuer without scheme", env: map[string]string{"ISSUER": "dev-123456.okta.com/oauth2/default"},
 			field: "ISSUER", want: []string{"is not an absolute URL", "starts with https://"}},
 		{name: "issuer host:port without scheme", env: map[string]string{"ISSUER": "localhost:9090/oauth2/default", "OKTA_TESTING_DISABLEHTTPSCHECK": "true"},
@@ -290,11 +290,11 @@ func TestErrors(t *testing.T) {
 		{name: "issuer not http", env: map[string]string{"ISSUER": "ftp://dev-123456.okta.com/oauth2/default"},
 			field: "ISSUER", want: []string{"is not an http(s) URL"}},
 		{name: "issuer with query", env: map[string]string{"ISSUER": okIssuer + "?x=1"},
-			field: "ISSUER", want: []string{"has a query or fragment"}},
+			field: "ISSUER", want: []string{"has a query", "RFC 8414"}},
 		{name: "issuer admin domain", env: map[string]string{"ISSUER": "https://dev-123456-admin.okta.com/oauth2/default"},
-			field: "ISSUER", want: []string{"Admin Console", `without "-admin"`, "set ISSUER (or --issuer"}},
+			field: "ISSUER", want: []string{"Admin Console", `without "-admin"`, "in ISSUER (or --issuer"}},
 		{name: "client id placeholder", env: map[string]string{"ISSUER": okIssuer, "SPA_CLIENT_ID": "{clientId}"},
-			field: "SPA_CLIENT_ID", want: []string{`config: SPA_CLIENT_ID "{clientId}" still holds the sample's placeholder: set SPA_CLIENT_ID (or --client-id, or resourceServer.assertClaims.cid in .samples.config.json)`, "leave it empty"}},
+			field: "SPA_CLIENT_ID", want: []string{`config: SPA_CLIENT_ID "{clientId}" still holds the sample's placeholder: in SPA_CLIENT_ID (or --client-id, or resourceServer.assertClaims.cid in .samples.config.json)`, "leave it empty"}},
 		{name: "audience empty flag", args: []string{"--audience="}, env: ok,
 			field: "AUDIENCE", want: []string{"AUDIENCE (from --audience) is empty", "api://default"}},
 		{name: "port not a number from env", env: map[string]string{"ISSUER": okIssuer, "PORT": "eighty"},
@@ -344,11 +344,11 @@ func TestErrors(t *testing.T) {
 		{name: "no algorithm", env: map[string]string{"ISSUER": okIssuer}, args: []string{"--algorithms= , "},
 			field: "ALGORITHMS", want: []string{"is empty"}},
 		{name: "missing audience allowed without a client", env: map[string]string{"ISSUER": okIssuer, "ALLOW_MISSING_AUDIENCE": "true"},
-			field: "ALLOW_MISSING_AUDIENCE", want: []string{"needs SPA_CLIENT_ID", "set SPA_CLIENT_ID"}},
+			field: "SPA_CLIENT_ID", want: []string{"is empty, and ALLOW_MISSING_AUDIENCE (or --allow-missing-audience) needs it", "in SPA_CLIENT_ID (or --client-id"}},
 		{name: "keys max age under the refresh interval", env: map[string]string{"ISSUER": okIssuer, "KEYS_MAX_AGE": "10m"},
-			field: "KEYS_MAX_AGE", want: []string{`KEYS_MAX_AGE "10m0s" must be 0 (no bound) or longer than the 15m0s key refresh interval`, "24h"}},
+			field: "KEYS_MAX_AGE", want: []string{`KEYS_MAX_AGE "10m" is not longer than RefreshInterval (15m0s)`, "none removes the bound"}},
 		{name: "negative keys max age", env: map[string]string{"ISSUER": okIssuer, "KEYS_MAX_AGE": "-1h"},
-			field: "KEYS_MAX_AGE", want: []string{"or 0 to keep the keys"}},
+			field: "KEYS_MAX_AGE", want: []string{"is negative", "or none to keep the keys"}},
 		{name: "negative dev token lifetime", args: []string{"--dev"}, env: map[string]string{"DEV_TOKEN_LIFETIME": "-5s"},
 			field: "DEV_TOKEN_LIFETIME", want: []string{`DEV_TOKEN_LIFETIME "-5s" is negative`}},
 		{name: "bad JSON", env: ok, file: "{\n  \"resourceServer\": {\n    \"port\": 8000\n    \"oidc\": {}\n  }\n}",
@@ -384,7 +384,7 @@ func TestErrors(t *testing.T) {
 		{name: "dev with JWKS URL", args: []string{"--dev", "--jwks-url=https://example.com/keys"},
 			field: "JWKS_URL", want: []string{"--dev serves its own keys"}},
 		{name: "JWKS URL http", env: map[string]string{"ISSUER": okIssuer, "JWKS_URL": "http://example.com/keys"},
-			field: "JWKS_URL", want: []string{"uses http, not https: set JWKS_URL (or --jwks-url) to its https URL"}},
+			field: "JWKS_URL", want: []string{"uses http, not https: in JWKS_URL (or --jwks-url), use https"}},
 		{name: "CORS origin with trailing slash", env: map[string]string{"ISSUER": okIssuer, "CORS_ALLOWED_ORIGINS": "https://app.example.com/"},
 			field: "CORS_ALLOWED_ORIGINS", want: []string{`"https://app.example.com/" ends with a slash`}},
 		{name: "CORS origin with path", args: []string{"--cors-origins=https://app.example.com/app"}, env: ok,
@@ -450,10 +450,10 @@ func TestErrors(t *testing.T) {
 	}
 }
 
-// TestDisableHTTPSCheck: OKTA_TESTING_DISABLEHTTPSCHECK is read as the
+// TestInsecureAllowHTTP: OKTA_TESTING_DISABLEHTTPSCHECK is read as the
 // Express sample reads it (any non-empty value but false/0/no/off), and it
 // decides whether an http issuer is accepted.
-func TestDisableHTTPSCheck(t *testing.T) {
+func TestInsecureAllowHTTP(t *testing.T) {
 	tests := []struct {
 		env  string
 		want bool
@@ -479,8 +479,8 @@ func TestDisableHTTPSCheck(t *testing.T) {
 			env := map[string]string{"ISSUER": "http://localhost:9090/oauth2/default", "OKTA_TESTING_DISABLEHTTPSCHECK": tt.env}
 			c, err := Load(nil, envOf(env), t.TempDir())
 			if tt.want {
-				if err != nil || !c.DisableHTTPSCheck {
-					t.Fatalf("Load = %v, %v; want DisableHTTPSCheck and the http issuer accepted", c.DisableHTTPSCheck, err)
+				if err != nil || !c.InsecureAllowHTTP {
+					t.Fatalf("Load = %v, %v; want InsecureAllowHTTP and the http issuer accepted", c.InsecureAllowHTTP, err)
 				}
 				return
 			}
@@ -492,15 +492,15 @@ func TestDisableHTTPSCheck(t *testing.T) {
 	}
 	// The flag is a strict boolean and beats the environment.
 	c, err := Load([]string{"--insecure-disable-https-check=false"}, envOf(map[string]string{"ISSUER": okIssuer, "OKTA_TESTING_DISABLEHTTPSCHECK": "true"}), t.TempDir())
-	if err != nil || c.DisableHTTPSCheck {
-		t.Errorf("flag false over env true: %v, %v", c.DisableHTTPSCheck, err)
+	if err != nil || c.InsecureAllowHTTP {
+		t.Errorf("flag false over env true: %v, %v", c.InsecureAllowHTTP, err)
 	}
 	// The file's resourceServer.oidc.testing.disableHttpsCheck, as the
 	// sample's later config.js lays it out.
 	dir := t.TempDir()
 	writeConfig(t, dir, `{"resourceServer":{"oidc":{"issuer":"http://localhost:9090/oauth2/default","testing":{"disableHttpsCheck":true}}}}`)
-	if c, err := Load(nil, nil, dir); err != nil || !c.DisableHTTPSCheck {
-		t.Errorf("file true: %v, %v", c.DisableHTTPSCheck, err)
+	if c, err := Load(nil, nil, dir); err != nil || !c.InsecureAllowHTTP {
+		t.Errorf("file true: %v, %v", c.InsecureAllowHTTP, err)
 	}
 	// In dev mode the check does not apply.
 	if _, err := Load([]string{"--dev"}, nil, t.TempDir()); err != nil {
@@ -618,7 +618,7 @@ func TestHelp(t *testing.T) {
 	}
 	flat := strings.Join(strings.Fields(b.String()), " ")
 	for _, s := range settings {
-		for _, want := range []string{"--" + s.flag + "=" + s.meta, s.env, s.file, "(default " + s.def + ")"} {
+		for _, want := range []string{"--" + s.flag + "=" + s.meta, s.env, s.json, "(default " + s.def + ")"} {
 			if s.def == "" && strings.HasPrefix(want, "(default") {
 				continue
 			}

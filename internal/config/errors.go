@@ -76,7 +76,7 @@ const (
 	SourceUnknown SourceKind = iota
 	// SourceDefault: nothing set the value; it is the built-in default.
 	SourceDefault
-	// SourceFile: the value came from the JSON configuration file.
+	// SourceFile: the value came from the configuration file.
 	SourceFile
 	// SourceEnv: the value came from an environment variable.
 	SourceEnv
@@ -93,16 +93,21 @@ type Source struct {
 	Name string
 	// File is the configuration file's path when Kind is SourceFile.
 	File string
+	// Line is the value's line in a YAML file; 0 when unknown (JSON).
+	Line int
 }
 
 // String describes the source for people: "--issuer", "ISSUER",
-// "resourceServer.oidc.issuer in /srv/.samples.config.json", "default" or
-// "unknown".
+// "resourceServer.oidc.issuer in /srv/.samples.config.json", "issuer in
+// /srv/resource-server.yaml:2", "default" or "unknown".
 func (s Source) String() string {
 	switch s.Kind {
 	case SourceFlag, SourceEnv:
 		return s.Name
 	case SourceFile:
+		if s.Line > 0 {
+			return s.Name + " in " + s.File + ":" + strconv.Itoa(s.Line)
+		}
 		return s.Name + " in " + s.File
 	case SourceDefault:
 		return "default"

@@ -52,5 +52,5 @@ func ExampleError() {
 	}
 	// Output:
 	// ISSUER
-	// config: ISSUER "https://{yourOktaDomain}/oauth2/default" still holds the sample's placeholder: set ISSUER (or --issuer, or resourceServer.oidc.issuer in .samples.config.json) to your Okta issuer, e.g. https://dev-123456.okta.com/oauth2/default (Okta Admin Console > Security > API > Authorization Servers shows it)
+	// config: ISSUER "https://{yourOktaDomain}/oauth2/default" still holds the sample's placeholder: in ISSUER (or --issuer, or resourceServer.oidc.issuer in .samples.config.json), replace the placeholder with your Okta domain, e.g. https://dev-123456.okta.com/oauth2/default (the Okta Admin Console shows it under Security > API > Authorization Servers)
 }

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,11 +37,12 @@ type fileShape struct {
 // fileExample is the shape quoted in messages about the file.
 const fileExample = `{"resourceServer":{"port":8000,"oidc":{"issuer":"https://dev-123456.okta.com/oauth2/default"},"assertClaims":{"aud":"api://default","cid":"0oa..."}}}`
 
-// readFile reads the JSON configuration file at path and returns its values
-// as text, by file key ("resourceServer.port": "8000"). A missing file is
-// no error unless explicit (named by --config). Empty strings and nulls count
-// as unset.
-func readFile(path string, explicit bool) (map[string]string, error) {
+// readFile reads the configuration file at path (named name by the user)
+// and returns its values by setting name ("PORT"). A name ending in .yaml or
+// .yml is a YAML file (see decodeYAML), anything else JSON in the Express
+// sample's shape. A missing file is no error unless explicit (named by
+// --config). Empty strings and nulls count as unset.
+func readFile(path, name string, explicit bool) (map[string]fileValue, error) {
 	src := Source{Kind: SourceDefault}
 	if explicit {
 		src = Source{Kind: SourceFlag, Name: "--config"}
@@ -65,10 +67,27 @@ func readFile(path string, explicit bool) (map[string]string, error) {
 		return nil, fileErr("cannot be read", "check that it is a regular file ("+err.Error()+")", err)
 	}
 	if len(data) > maxFileBytes {
-		return nil, fileErr("is larger than 1 MiB", "point --config at the sample's small JSON file, e.g. "+fileExample, nil)
+		return nil, fileErr("is larger than 1 MiB", "point --config at a configuration file, a few hundred bytes long", nil)
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a byte-order mark some editors write
-	return decodeFile(data, path, src)
+	if isYAML(name) {
+		return decodeYAML(data, path, src)
+	}
+	vals, err := decodeFile(data, path, src)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]fileValue, len(vals))
+	for key, v := range vals {
+		out[settingForFileKey(key).name()] = fileValue{raw: v, src: Source{Kind: SourceFile, Name: key, File: path}}
+	}
+	return out, nil
+}
+
+// isYAML says whether the file named name is read as YAML.
+func isYAML(name string) bool {
+	ext := strings.ToLower(filepath.Ext(name))
+	return ext == ".yaml" || ext == ".yml"
 }
 
 // decodeFile decodes the file's bytes: the values readFile returns, and every
@@ -257,7 +276,7 @@ func joinKey(path, key string) string {
 // settingForFileKey finds the setting read from a file key.
 func settingForFileKey(key string) *setting {
 	for _, s := range settings {
-		if s.file == key {
+		if s.json == key {
 			return s
 		}
 	}

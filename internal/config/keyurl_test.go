@@ -22,13 +22,13 @@ func TestJWKSURLAsPublished(t *testing.T) {
 		want  string
 	}{
 		{"JWKS URL with a fragment", map[string]string{"ISSUER": okIssuer, "JWKS_URL": b2c + "#main"},
-			"JWKS_URL", `has a fragment: set JWKS_URL (or --jwks-url) to the URL without "#...", e.g.`},
+			"JWKS_URL", `has a fragment: in JWKS_URL (or --jwks-url), remove the fragment ("#...")`},
 		{"JWKS URL with a query, over http", map[string]string{"ISSUER": okIssuer, "JWKS_URL": "http://example.com/keys?p=1"},
 			"JWKS_URL", "uses http, not https"},
 		{"JWKS URL with a space in its query", map[string]string{"ISSUER": okIssuer, "JWKS_URL": "https://example.com/keys?p=a b"},
 			"JWKS_URL", "is not a URL"},
 		{"issuer with a query", map[string]string{"ISSUER": okIssuer + "?p=b2c_1_signin"},
-			"ISSUER", "has a query or fragment"},
+			"ISSUER", "has a query: in ISSUER"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Load(nil, envOf(tt.env), t.TempDir())

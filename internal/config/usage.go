@@ -10,15 +10,20 @@ import (
 // variable, file key and default. Load's help error carries the same text.
 func Usage(w io.Writer) {
 	var b strings.Builder
-	b.WriteString("Usage: resource-server [flags]\n\n")
+	b.WriteString("Usage: resource-server [flags]\n       resource-server config check [--config FILE] [flags]\n       resource-server config example\n\n")
 	wrap(&b, "", "An OAuth 2.0 resource server: the API of Okta's Express resource-server sample "+
 		"(GET /, GET /api/messages, GET /secure) protected by access tokens from the issuer you name. "+
 		"Run it with --dev to try the whole flow, with an embedded development issuer and the demo front-end, "+
 		"without an Okta account.")
 	b.WriteByte('\n')
-	wrap(&b, "", "Each setting is taken from its flag, else its environment variable, else the JSON file "+
-		"("+DefaultFile+" in the working directory, or the file --config names, in the Express sample's shape), "+
-		"else its default. Flags take one dash or two; a boolean flag's value is attached with \"=\" (--secure-route=false).")
+	wrap(&b, "", "Each setting is taken from its flag, else its environment variable, else the configuration file "+
+		"(--config: a .yaml or .yml file, see `resource-server config example`; else JSON, "+DefaultFile+" in the working directory "+
+		"by default, in the Express sample's shape), else its default. Flags take one dash or two; a boolean flag's value is attached with \"=\" (--secure-route=false).")
+	b.WriteString("\nCommands:\n")
+	b.WriteString("  resource-server config check [--config FILE] [flags]\n")
+	wrap(&b, "        ", "check the configuration and print every setting's value and where it came from; exit 1 if it cannot run")
+	b.WriteString("  resource-server config example\n")
+	wrap(&b, "        ", "print a commented YAML configuration file holding every setting")
 	b.WriteString("\nFlags:\n")
 	for _, s := range settings {
 		b.WriteString("  --" + s.flag + "=" + s.meta)
@@ -26,16 +31,19 @@ func Usage(w io.Writer) {
 		if s.env != "" {
 			from = append(from, "env "+s.env)
 		}
-		if s.file != "" {
-			from = append(from, "file "+s.file)
+		if s.key() != "" {
+			from = append(from, "yaml "+s.key())
+		}
+		if s.json != "" {
+			from = append(from, "json "+s.json)
 		}
 		if len(from) > 0 {
 			b.WriteString("  (" + strings.Join(from, ", ") + ")")
 		}
 		b.WriteByte('\n')
-		text := s.usage
-		if s.def != "" {
-			text += " (default " + s.def + ")"
+		text := s.help
+		if d := s.defaultText(); d != "" {
+			text += " (default " + d + ")"
 		}
 		wrap(&b, "        ", text)
 	}

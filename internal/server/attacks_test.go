@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/resource-server/resource-server/devissuer"
+	"github.com/resource-server/resource-server/devissuer/devissuertest"
 	"github.com/resource-server/resource-server/internal/logtest"
 	"github.com/resource-server/resource-server/internal/server"
 	"github.com/resource-server/resource-server/verifier"
@@ -55,11 +56,7 @@ type attackBed struct {
 // interval is an hour: at most one refetch can happen during the suite.
 func startAttackBed(t *testing.T) *attackBed {
 	t.Helper()
-	iss, err := devissuer.StartServer(devissuer.Options{Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(iss.Close)
+	iss := devissuertest.Start(t, devissuer.Options{})
 	esKID, err := iss.Issuer.AddKey("ES256")
 	if err != nil {
 		t.Fatal(err)
@@ -67,11 +64,10 @@ func startAttackBed(t *testing.T) *attackBed {
 	atk := newRSAKey(t, "attacker-key", 2048)
 	jwks, _ := json.Marshal(map[string]any{"keys": []any{atk.jwk(nil)}})
 	attacker := startAttacker(t, jwks)
-	v, err := verifier.New(verifier.Config{
-		Issuer: iss.URL, Audiences: []string{"api://default"}, InsecureAllowHTTP: true, Logger: quiet,
-		Algorithms:         []string{"RS256", "RS384", "PS256", "ES256", "EdDSA"},
-		MinRefetchInterval: time.Hour,
-	})
+	cfg := devissuertest.VerifierConfig(iss)
+	cfg.Algorithms = []string{"RS256", "RS384", "PS256", "ES256", "EdDSA"}
+	cfg.MinRefetchInterval = time.Hour
+	v, err := verifier.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

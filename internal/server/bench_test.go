@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/resource-server/resource-server/devissuer"
+	"github.com/resource-server/resource-server/devissuer/devissuertest"
+	"github.com/resource-server/resource-server/internal/messages"
 	"github.com/resource-server/resource-server/internal/server"
 	"github.com/resource-server/resource-server/verifier"
 )
@@ -21,12 +23,8 @@ import (
 // ceiling. A new httptest.ResponseRecorder per request, as a server makes a
 // new response per request.
 func BenchmarkMessagesHandler(b *testing.B) {
-	iss, err := devissuer.StartServer(devissuer.Options{Logger: quiet})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(iss.Close)
-	v, err := verifier.New(verifier.Config{Issuer: iss.URL, Audiences: []string{"api://default"}, InsecureAllowHTTP: true, Logger: quiet})
+	iss := devissuertest.Start(b, devissuer.Options{})
+	v, err := verifier.New(devissuertest.VerifierConfig(iss))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -42,7 +40,7 @@ func BenchmarkMessagesHandler(b *testing.B) {
 		h    http.Handler
 		auth bool
 	}{
-		{"ceiling", server.Messages(time.Now), false},
+		{"ceiling", messages.Handler(time.Now), false},
 		{"ours", server.New(server.Deps{Verifier: v, Logger: quiet}), true},
 	}
 	for _, c := range handlers {

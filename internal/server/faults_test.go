@@ -26,6 +26,7 @@ import (
 
 	"github.com/resource-server/resource-server/devissuer"
 	"github.com/resource-server/resource-server/internal/logtest"
+	"github.com/resource-server/resource-server/internal/poll"
 	"github.com/resource-server/resource-server/internal/server"
 	"github.com/resource-server/resource-server/verifier"
 )
@@ -64,7 +65,9 @@ type faultyIssuer struct {
 	jwksAttempts atomic.Int64 // JWKS requests received, whatever the mode
 }
 
-func startFaultyIssuer(t *testing.T) *faultyIssuer {
+// startFaultyIssuer starts the injector; its issuer's clock (iat, exp) is
+// now.
+func startFaultyIssuer(t *testing.T, now func() time.Time) *faultyIssuer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -72,7 +75,7 @@ func startFaultyIssuer(t *testing.T) *faultyIssuer {
 	}
 	f := &faultyIssuer{addr: ln.Addr().String(), jwksMode: faultNone, discoveryMode: faultNone}
 	f.url = "http://" + f.addr + devissuer.DefaultIssuerPath
-	if f.iss, err = devissuer.New(devissuer.Options{Issuer: f.url, Logger: quiet}); err != nil {
+	if f.iss, err = devissuer.New(devissuer.Options{Issuer: f.url, Logger: quiet, Now: now}); err != nil {
 		t.Fatal(err)
 	}
 	f.handler = f.iss.Handler()
@@ -121,13 +124,9 @@ func (f *faultyIssuer) set(t *testing.T, jwks, discovery faultMode) {
 	case !down && !listening:
 		var ln net.Listener
 		var err error
-		for range 50 { // the port was ours a moment ago
-			if ln, err = net.Listen("tcp", f.addr); err == nil {
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		if err != nil {
+		// The port was ours a moment ago: it is free again once the
+		// closed listener is gone.
+		if !poll.Until(5*time.Second, func() bool { ln, err = net.Listen("tcp", f.addr); return err == nil }) {
 			t.Fatalf("listening again on %s: %v", f.addr, err)
 		}
 		f.serve(ln)
@@ -182,6 +181,18 @@ func (f *faultyIssuer) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// skipClock is the clock of the verifier and the issuer in the fault tests
+// and the soak: real time plus an offset that the test moves forward, so
+// that a minimum refetch interval is passed at once rather than slept
+// through. Time still runs: fetch timeouts and the time a request takes are
+// real.
+type skipClock struct{ offset atomic.Int64 }
+
+func (c *skipClock) Now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
+
+// skip moves the clock forward by d.
+func (c *skipClock) skip(d time.Duration) { c.offset.Add(int64(d)) }
+
 // faultBed is the API in front of a verifier of a faulty issuer.
 type faultBed struct {
 	f      *faultyIssuer
@@ -190,6 +201,7 @@ type faultBed struct {
 	client *http.Client
 	logs   *logtest.Buffer
 	cfg    verifier.Config
+	clock  *skipClock
 }
 
 const (
@@ -202,7 +214,8 @@ const (
 
 func startFaultBed(t *testing.T, edit func(*verifier.Config)) *faultBed {
 	t.Helper()
-	f := startFaultyIssuer(t)
+	clock := &skipClock{}
+	f := startFaultyIssuer(t, clock.Now)
 	logs := &logtest.Buffer{}
 	tr := &http.Transport{MaxIdleConnsPerHost: 8}
 	t.Cleanup(tr.CloseIdleConnections)
@@ -213,6 +226,7 @@ func startFaultBed(t *testing.T, edit func(*verifier.Config)) *faultBed {
 		FetchTimeout:       faultFetchTimeout,
 		MinRefetchInterval: faultMinRefetch,
 		RefreshInterval:    time.Hour,
+		Now:                clock.Now,
 	}
 	if edit != nil {
 		edit(&cfg)
@@ -223,7 +237,7 @@ func startFaultBed(t *testing.T, edit func(*verifier.Config)) *faultBed {
 	}
 	api := httptest.NewServer(server.New(server.Deps{Verifier: v, Logger: quiet}))
 	t.Cleanup(api.Close)
-	return &faultBed{f: f, v: v, api: api.URL, client: newClient(t, 30*time.Second), logs: logs, cfg: cfg}
+	return &faultBed{f: f, v: v, api: api.URL, client: newClient(t, 30*time.Second), logs: logs, cfg: cfg, clock: clock}
 }
 
 func (b *faultBed) get(tok string) apiResult {
@@ -240,6 +254,10 @@ func (b *faultBed) mint(t *testing.T) string {
 	}
 	return tok
 }
+
+// passMinRefetch moves the verifier's clock past the minimum refetch
+// interval: the next fetch a request causes is not rate-limited.
+func (b *faultBed) passMinRefetch() { b.clock.skip(faultMinRefetch) }
 
 // checkNoLeak records the goroutines now and checks, after every cleanup
 // registered later has run, that no more are left.
@@ -311,7 +329,7 @@ func TestFaultsBeforeKeys(t *testing.T) {
 				t.Errorf("the other host was contacted %d times", hits)
 			}
 			b.f.set(t, faultNone, faultNone)
-			time.Sleep(faultMinRefetch)
+			b.passMinRefetch()
 			if res := b.get(tok); res.status != http.StatusOK {
 				t.Errorf("after the issuer recovered: %d %s", res.status, res.challenge)
 			}
@@ -341,7 +359,7 @@ func TestFaultsWithKeysHeld(t *testing.T) {
 		if _, err := b.f.iss.RotateKey(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(faultMinRefetch)
+		b.passMinRefetch()
 		held = b.mint(t)
 		if res := b.get(held); res.status != http.StatusOK {
 			t.Errorf("the known jwks_uri is used without discovery: %d %q", res.status, res.challenge)
@@ -357,7 +375,7 @@ func TestFaultsWithKeysHeld(t *testing.T) {
 				// Discovery is read at start-up and again only after a JWKS
 				// fetch failed (the JWKS may have moved): make one fail first.
 				b.f.set(t, fault500, faultNone)
-				time.Sleep(faultMinRefetch)
+				b.passMinRefetch()
 				if res := b.get(fresh); res.status != http.StatusUnauthorized {
 					t.Fatalf("new key while the JWKS answers 500: %d", res.status)
 				}
@@ -372,9 +390,12 @@ func TestFaultsWithKeysHeld(t *testing.T) {
 				if res.elapsed > faultFetchTimeout+hangMargin {
 					t.Errorf("token of a held key waited %v", res.elapsed)
 				}
-				time.Sleep(faultMinRefetch / 2)
+				// Half the interval between requests: background
+				// refreshes (RefreshInterval 50 ms) start, and fail, in
+				// between.
+				b.clock.skip(faultMinRefetch / 2)
 			}
-			time.Sleep(faultMinRefetch)
+			b.passMinRefetch()
 			res := b.get(fresh)
 			if res.status != http.StatusUnauthorized || !strings.Contains(res.description(), "unknown signing key") {
 				t.Errorf("token of a key published during the fault: %d %q", res.status, res.challenge)
@@ -388,8 +409,11 @@ func TestFaultsWithKeysHeld(t *testing.T) {
 			if logs := b.logs.String()[logLen:]; !containsAll(logs, "keeping the last good ones", "keys_held=true", c.log) {
 				t.Errorf("the log does not say %q:\n%s", c.log, logs)
 			}
+			// No fetch is under way: the last request above, the fresh
+			// token's, waited for the fetch it caused or for the
+			// background refresh under way, which it shared.
 			b.f.set(t, faultNone, faultNone)
-			time.Sleep(faultMinRefetch)
+			b.passMinRefetch()
 			if res := b.get(fresh); res.status != http.StatusOK {
 				t.Errorf("after recovery, the new key's token: %d %q", res.status, res.challenge)
 			}
@@ -419,6 +443,8 @@ func TestKeyDroppedWhileTokensInFlight(t *testing.T) {
 	var mu sync.Mutex
 	counts := map[string]int{}
 	ctx, cancel := context.WithCancel(context.Background())
+	stopClients := func() { cancel(); wg.Wait() }
+	defer stopClients()
 	for range 4 {
 		wg.Add(1)
 		go func() {
@@ -447,7 +473,22 @@ func TestKeyDroppedWhileTokensInFlight(t *testing.T) {
 			}
 		}()
 	}
-	time.Sleep(200 * time.Millisecond)
+	seen := func(kind string) int {
+		mu.Lock()
+		defer mu.Unlock()
+		return counts[kind]
+	}
+	// waitSeen waits until n more of A's answers are of kind than now.
+	waitSeen := func(kind string, n int, what string) {
+		t.Helper()
+		want := seen(kind) + n
+		if !poll.Until(10*time.Second, func() bool { return seen(kind) >= want }) {
+			mu.Lock()
+			defer mu.Unlock()
+			t.Fatalf("%s: %d %q within 10s, want %d: %v", what, counts[kind], kind, want, counts)
+		}
+	}
+	waitSeen("accepted before the switch", 8, "A's tokens before the rotation")
 	if _, err := b.f.iss.RotateKey(); err != nil {
 		t.Fatal(err)
 	}
@@ -455,21 +496,25 @@ func TestKeyDroppedWhileTokensInFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 	tokB := b.mint(t)
-	time.Sleep(200 * time.Millisecond) // A is still held: its tokens still pass
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	// A is still held until the next fetch (RefreshInterval is an hour; A's
+	// tokens cause none): its tokens still pass.
+	waitSeen("accepted before the switch", 8, "A's tokens after A was retired, before any fetch")
+	// Each attempt past the minimum refetch interval: B's token causes the
+	// fetch that brings B and drops A.
+	if !poll.Until(5*time.Second, func() bool {
+		b.passMinRefetch()
 		if res := b.get(tokB); res.status == http.StatusOK {
 			switched.Store(time.Now().UnixNano())
-			break
+			return true
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("B's token never accepted")
-		}
-		time.Sleep(faultMinRefetch)
+		return false
+	}) {
+		t.Fatal("B's token never accepted")
 	}
-	time.Sleep(300 * time.Millisecond)
-	cancel()
-	wg.Wait()
+	// Each client has at most one request in flight at the switch: of 8
+	// refusals counted from now, at least 4 are of requests sent after it.
+	waitSeen("refused: unknown key", 8, "A's tokens after the switch")
+	stopClients()
 	t.Logf("A's tokens in flight: %v", counts)
 	if counts["accepted before the switch"] == 0 || counts["refused: unknown key"] == 0 {
 		t.Errorf("want A's tokens accepted before the switch and refused after: %v", counts)
@@ -493,7 +538,7 @@ func TestSlowIssuerDoesNotHoldRequests(t *testing.T) {
 	if _, err := b.f.iss.RotateKey(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(faultMinRefetch)
+	b.passMinRefetch()
 	fresh := b.mint(t)
 	var wg sync.WaitGroup
 	for i := range 32 {

@@ -3,24 +3,21 @@ package server
 import (
 	"encoding/json"
 	"net/http"
-	"time"
 
 	"github.com/resource-server/resource-server/bearer"
+	"github.com/resource-server/resource-server/internal/jsonerror"
 )
 
 // welcome is the Express sample's text, two spaces and all: clients and
 // scripts compare it.
 const welcome = "Hello!  There's not much to see here :) Please grab one of our front-end samples for use with this sample resource server"
 
-type errorBody struct {
-	Error       string `json:"error"`
-	Description string `json:"error_description,omitempty"`
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// writeJSON answers status with v as JSON. Errors, {"error":…}, go through
+// jsonerror.Write instead.
+func writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
 	body, err := json.Marshal(v)
 	if err != nil {
-		http.Error(w, `{"error":"server_error"}`, http.StatusInternalServerError)
+		jsonerror.Write(w, r, http.StatusInternalServerError, "server_error", "the answer could not be encoded as JSON")
 		return
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -31,31 +28,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func handleWelcome() http.Handler {
 	body := map[string]string{"message": welcome}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, body)
-	})
-}
-
-type message struct {
-	Date string `json:"date"`
-	Text string `json:"text"`
-}
-
-// isoMillis is JavaScript's Date.toISOString layout, which the sample's
-// front-ends parse.
-const isoMillis = "2006-01-02T15:04:05.000Z"
-
-// Messages answers GET /api/messages as the Express sample does, checking
-// nothing: routes puts it behind the bearer middleware, and the load
-// benchmark's ceiling serves it bare, so both write the very same JSON.
-func Messages(now func() time.Time) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		t := now().UTC()
-		writeJSON(w, http.StatusOK, struct {
-			Messages []message `json:"messages"`
-		}{[]message{
-			{Date: t.Format(isoMillis), Text: "I am a robot."},
-			{Date: t.Add(-time.Hour).Format(isoMillis), Text: "Hello, world!"},
-		}})
+		writeJSON(w, r, http.StatusOK, body)
 	})
 }
 
@@ -65,17 +38,17 @@ func handleSecure() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok, ok := bearer.FromContext(r.Context())
 		if !ok {
-			writeJSON(w, http.StatusInternalServerError, errorBody{Error: "server_error", Description: "no verified token"})
+			jsonerror.Write(w, r, http.StatusInternalServerError, "server_error", "no verified token")
 			return
 		}
 		w.Header().Set("Cache-Control", "no-store")
-		writeJSON(w, http.StatusOK, tok)
+		writeJSON(w, r, http.StatusOK, tok)
 	})
 }
 
 func handleHealth() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		writeJSON(w, r, http.StatusOK, map[string]string{"status": "ok"})
 	})
 }
 
@@ -85,10 +58,10 @@ func handleHealth() http.Handler {
 func handleReady(v Verifier) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !v.Ready() {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": "the issuer's keys are not held: not fetched yet, or older than the maximum key age while the issuer does not answer"})
+			writeJSON(w, r, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": "the issuer's keys are not held: not fetched yet, or older than the maximum key age while the issuer does not answer"})
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+		writeJSON(w, r, http.StatusOK, map[string]string{"status": "ready"})
 	})
 }
 
@@ -113,11 +86,11 @@ func handleResourceMetadata(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		base := baseURL(d.PublicURL, r)
 		if base == "" {
-			writeJSON(w, http.StatusBadRequest, errorBody{Error: "invalid_request",
-				Description: "the request names no host, from which the resource identifier is derived (the server's operator can set PUBLIC_URL)"})
+			jsonerror.Write(w, r, http.StatusBadRequest, "invalid_request",
+				"the request names no host, from which the resource identifier is derived (the server's operator can set PUBLIC_URL)")
 			return
 		}
-		writeJSON(w, http.StatusOK, resourceMetadata{Resource: base, AuthorizationServers: servers,
+		writeJSON(w, r, http.StatusOK, resourceMetadata{Resource: base, AuthorizationServers: servers,
 			BearerMethods: []string{"header"}, Scopes: d.RequiredScopes})
 	})
 }
@@ -140,6 +113,6 @@ func baseURL(publicURL string, r *http.Request) string {
 
 func handleNotFound() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusNotFound, errorBody{Error: "not_found", Description: "no route for " + r.Method + " " + r.URL.Path})
+		jsonerror.Write(w, r, http.StatusNotFound, "not_found", "no route for "+r.Method+" "+r.URL.Path)
 	})
 }

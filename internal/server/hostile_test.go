@@ -18,12 +18,15 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/resource-server/resource-server/internal/poll"
 )
 
 var b64 = base64.RawURLEncoding
@@ -186,16 +189,24 @@ func authz(tok string) http.Header { return http.Header{"Authorization": {"Beare
 // before, and fails with a dump of the stacks if it is not within wait.
 func settleGoroutines(t *testing.T, before int, wait time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(wait)
-	n := runtime.NumGoroutine()
-	for n > before && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-		n = runtime.NumGoroutine()
-	}
-	if n > before {
+	var n int
+	if !poll.Until(wait, func() bool { n = runtime.NumGoroutine(); return n <= before }) {
 		buf := make([]byte, 1<<20)
 		buf = buf[:runtime.Stack(buf, true)]
 		t.Errorf("goroutine leak: %d goroutines, %d before the test\n%s", n, before, buf)
+	}
+}
+
+// longTestsVar names the environment variable that runs the long tests
+// (the soak). scripts/test sets it, so CI runs them; they also run whenever
+// CI is set. Without either, a plain `go test ./...` skips them, saying so.
+const longTestsVar = "RESOURCE_SERVER_LONG_TESTS"
+
+// longTest skips t unless RESOURCE_SERVER_LONG_TESTS=1 or CI is set.
+func longTest(t *testing.T, what string) {
+	t.Helper()
+	if os.Getenv(longTestsVar) != "1" && os.Getenv("CI") == "" {
+		t.Skipf("%s: set %s=1 to run it (scripts/test and CI do)", what, longTestsVar)
 	}
 }
 

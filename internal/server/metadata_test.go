@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/resource-server/resource-server/devissuer"
+	"github.com/resource-server/resource-server/devissuer/devissuertest"
 	"github.com/resource-server/resource-server/internal/server"
 	"github.com/resource-server/resource-server/verifier"
 )
@@ -75,12 +76,8 @@ func TestResourceMetadataIsTheBaseURL(t *testing.T) {
 // a verifier of its tokens.
 func issuerAndVerifier(t *testing.T) (*devissuer.Server, *verifier.Verifier) {
 	t.Helper()
-	iss, err := devissuer.StartServer(devissuer.Options{Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(iss.Close)
-	v, err := verifier.New(verifier.Config{Issuer: iss.URL, Audiences: []string{"api://default"}, InsecureAllowHTTP: true, Logger: quiet})
+	iss := devissuertest.Start(t, devissuer.Options{})
+	v, err := verifier.New(devissuertest.VerifierConfig(iss))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/rs/cors"
 
 	"github.com/resource-server/resource-server/bearer"
+	"github.com/resource-server/resource-server/internal/messages"
 )
 
 // routes lists every route of the program.
@@ -32,7 +33,7 @@ func routes(d Deps) http.Handler {
 	}
 
 	mux.Handle("GET /{$}", handleWelcome())
-	mux.Handle("GET /api/messages", auth(Messages(d.Now)))
+	mux.Handle("GET /api/messages", auth(messages.Handler(d.Now)))
 	if d.SecureRoute {
 		mux.Handle("GET /secure", auth(handleSecure()))
 	}

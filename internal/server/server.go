@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/resource-server/resource-server/bearer"
+	"github.com/resource-server/resource-server/internal/jsonerror"
 )
 
 // Verifier is what the server needs of a token verifier: verification for
@@ -31,12 +32,6 @@ type Deps struct {
 	// request, "http://" (or "https://" over TLS) and its Host; X-Forwarded-*
 	// headers are not trusted, so behind a proxy set it.
 	PublicURL string
-	// Resource is not used: the metadata's resource is PublicURL, not the
-	// tokens' audience (RFC 9728 §3.3).
-	//
-	// Deprecated: set PublicURL; this field is left for callers not yet
-	// changed and will be removed.
-	Resource string
 	// CORSAllowedOrigins are the origins browsers may call from; "*" is any.
 	CORSAllowedOrigins []string
 	// SecureRoute serves GET /secure, which echoes the verified token.
@@ -122,7 +117,7 @@ func withRecovery(log *slog.Logger, next http.Handler) http.Handler {
 					panic(p)
 				}
 				log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", p)
-				writeJSON(w, http.StatusInternalServerError, errorBody{Error: "server_error", Description: "internal error"})
+				jsonerror.Write(w, r, http.StatusInternalServerError, "server_error", "internal error")
 			}
 		}()
 		next.ServeHTTP(w, r)

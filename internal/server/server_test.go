@@ -11,11 +11,13 @@ import (
 	"time"
 
 	"github.com/resource-server/resource-server/devissuer"
+	"github.com/resource-server/resource-server/devissuer/devissuertest"
 	"github.com/resource-server/resource-server/internal/server"
 	"github.com/resource-server/resource-server/verifier"
 )
 
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+// quiet is the logger of the servers under test that need not be heard.
+var quiet = slog.New(slog.DiscardHandler)
 
 type fixture struct {
 	issuer *devissuer.Server
@@ -26,12 +28,8 @@ type fixture struct {
 // start runs an issuer and the API against it, both on loopback.
 func start(t *testing.T, edit func(*server.Deps)) *fixture {
 	t.Helper()
-	iss, err := devissuer.StartServer(devissuer.Options{Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(iss.Close)
-	v, err := verifier.New(verifier.Config{Issuer: iss.URL, Audiences: []string{"api://default"}, InsecureAllowHTTP: true, Logger: quiet})
+	iss := devissuertest.Start(t, devissuer.Options{})
+	v, err := verifier.New(devissuertest.VerifierConfig(iss))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,11 +153,7 @@ func TestRefusals(t *testing.T) {
 
 func TestUntrustedKey(t *testing.T) {
 	f := start(t, nil)
-	other, err := devissuer.StartServer(devissuer.Options{Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
+	other := devissuertest.Start(t, devissuer.Options{})
 	// Same claims as our issuer's, signed by another issuer's key.
 	claims := f.issuer.Issuer.AccessTokenClaims()
 	forged, err := other.Issuer.Sign(nil, claims)

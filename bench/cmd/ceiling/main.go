@@ -1,6 +1,6 @@
 // Command ceiling is the load benchmark's ceiling: a net/http server that
 // answers GET /api/messages with the resource server's own messages handler
-// (internal/server.Messages) and checks nothing. No resource server can beat
+// (internal/messages) and checks nothing. No resource server can beat
 // it on the same machine. It listens on 127.0.0.1 (-port 0: a free port), prints
 // "READY <port>", and stops on SIGTERM/SIGINT or when standard input closes.
 //
@@ -29,7 +29,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/resource-server/resource-server/bench/internal/lifecycle"
 	"github.com/resource-server/resource-server/internal/floor"
-	"github.com/resource-server/resource-server/internal/server"
+	"github.com/resource-server/resource-server/internal/messages"
 )
 
 func main() {
@@ -37,14 +37,14 @@ func main() {
 	floorIssuer := flag.String("floor-issuer", "", "be the floor server for tokens of this issuer (with -floor-jwks)")
 	floorJWKS := flag.String("floor-jwks", "", "the issuer's JWKS URL; it must hold exactly one RS256 key")
 	flag.Parse()
-	messages := server.Messages(time.Now)
+	answer := messages.Handler(time.Now)
 	if *floorIssuer != "" || *floorJWKS != "" {
 		key, err := rs256Key(*floorJWKS)
 		if err != nil || *floorIssuer == "" {
 			fmt.Fprintln(os.Stderr, "ceiling: -floor-issuer and -floor-jwks go together:", err)
 			os.Exit(2)
 		}
-		messages = floorChecked(messages, *floorIssuer, key)
+		answer = floorChecked(answer, *floorIssuer, key)
 	}
 	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", *port))
 	if err != nil {
@@ -52,7 +52,7 @@ func main() {
 		os.Exit(1)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /api/messages", messages)
+	mux.Handle("GET /api/messages", answer)
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ready\n") })
 	// The same limits as the resource server's http.Server.
 	srv := &http.Server{

@@ -47,7 +47,7 @@ func main() {
 	if err := v.Refresh(context.Background()); err != nil {
 		fail(err)
 	}
-	h := server.New(server.Deps{Verifier: v, Logger: log, Resource: "api://default", SecureRoute: true})
+	h := server.New(server.Deps{Verifier: v, Logger: log, SecureRoute: true})
 	go func() { fail(http.ListenAndServe(fmt.Sprintf("127.0.0.1:%d", *pprofPort), nil)) }()
 	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", *port))
 	if err != nil {

@@ -1,0 +1,115 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// decodeYAML reads a YAML configuration file: one mapping of settings by
+// their flat snake_case keys (issuer:, port:, keys_max_age: 24h), lists as
+// sequences (or comma-separated strings). It walks the yaml.Node tree with
+// the settings table rather than decoding into a struct, so that every
+// value keeps its line, and an unknown key is refused with its line and the
+// nearest valid key. A key holding a mapping or a sequence of mappings (the
+// per-issuer issuers: and the routes: to come) would get a walker of its
+// own beside yamlValue. Empty strings and nulls count as unset.
+func decodeYAML(data []byte, path string, src Source) (map[string]fileValue, error) {
+	fileErr := func(problem, fix string, err error) error {
+		return &Error{Field: "--config", Value: path, Source: src, Problem: problem, Fix: fix, Err: err}
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fileErr("is not valid YAML ("+err.Error()+")", "fix the YAML there; `resource-server config example` prints a valid file", err)
+	}
+	vals := map[string]fileValue{}
+	if len(doc.Content) == 0 {
+		return vals, nil // an empty file, or only comments
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, fileErr(fmt.Sprintf("does not hold a mapping of settings (line %d)", root.Line),
+			"write one setting per line, key: value, e.g. \"issuer: "+exampleIssuer+"\"", nil)
+	}
+	var errs []error
+	seen := map[string]int{}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		s := settingByKey(k.Value)
+		switch {
+		case s == nil:
+			errs = append(errs, unknownYAMLKey(k, path, src))
+		case seen[k.Value] != 0:
+			errs = append(errs, fileErr(fmt.Sprintf("sets %s twice, on lines %d and %d", k.Value, seen[k.Value], k.Line), "keep one of them", nil))
+		default:
+			seen[k.Value] = k.Line
+			fv, set, err := yamlValue(s, k, v, path)
+			if err != nil {
+				errs = append(errs, err)
+			} else if set {
+				vals[s.name()] = fv
+			}
+		}
+	}
+	return vals, errors.Join(errs...)
+}
+
+// yamlValue reads the value v of s's key k. set is false for a null or an
+// empty string, which count as unset.
+func yamlValue(s *setting, k, v *yaml.Node, path string) (fv fileValue, set bool, err error) {
+	src := Source{Kind: SourceFile, Name: k.Value, File: path, Line: k.Line}
+	if v.Kind == yaml.AliasNode && v.Alias != nil {
+		v = v.Alias
+	}
+	bad := func(problem, fix string) error {
+		return &Error{Field: s.name(), Source: src, Problem: problem, Fix: fix}
+	}
+	switch {
+	case v.Kind == yaml.ScalarNode && v.Tag == "!!null":
+		return fileValue{}, false, nil
+	case v.Kind == yaml.ScalarNode:
+		return fileValue{raw: v.Value, src: src}, v.Value != "", nil
+	case v.Kind == yaml.SequenceNode && s.kind == kindList:
+		list := []string{}
+		for _, item := range v.Content {
+			if item.Kind != yaml.ScalarNode {
+				return fileValue{}, false, bad(fmt.Sprintf("holds a nested value on line %d", item.Line), "list plain values, one per line: \"- value\"")
+			}
+			if t := strings.TrimSpace(item.Value); t != "" && item.Tag != "!!null" {
+				list = append(list, t)
+			}
+		}
+		return fileValue{list: list, isList: true, src: src}, true, nil
+	case v.Kind == yaml.SequenceNode:
+		return fileValue{}, false, bad("is a list", "write one value, e.g. "+s.key()+": "+yamlScalar(s, s.exampleText()))
+	}
+	return fileValue{}, false, bad("is a mapping", "write one value, e.g. "+s.key()+": "+yamlScalar(s, s.exampleText()))
+}
+
+// unknownYAMLKey reports a key that no setting has, with the nearest one.
+func unknownYAMLKey(k *yaml.Node, path string, src Source) error {
+	keys := make([]string, 0, len(settings))
+	for _, s := range settings {
+		if s.key() != "" {
+			keys = append(keys, s.key())
+		}
+	}
+	fix := "remove it or correct its name; `resource-server config example` lists every key"
+	if near := nearest(k.Value, keys); near != "" {
+		fix = "did you mean " + near + "? Rename it to " + near + "; `resource-server config example` lists every key"
+	}
+	return &Error{Field: "--config", Value: path, Source: src,
+		Problem: fmt.Sprintf("has the unknown key %q on line %d", k.Value, k.Line), Fix: fix}
+}
+
+// settingByKey finds the setting whose YAML key is key; nil for none.
+func settingByKey(key string) *setting {
+	for _, s := range settings {
+		if s.key() != "" && s.key() == key {
+			return s
+		}
+	}
+	return nil
+}
