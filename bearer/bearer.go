@@ -70,6 +70,15 @@ type Options struct {
 	// returns "" or a URL holding '"', '\' or control characters. Mind that
 	// a Host header is the client's to choose.
 	ResourceMetadataFunc func(r *http.Request) string
+
+	// Observe, when set, is called once per request that reaches
+	// Middleware, with the decision taken: the admission (after next has
+	// answered, so that a 403 from a RequireScopes inside it is reported
+	// instead, never both) or the refusal (before the answer is written).
+	// It runs on the request's goroutine and must be fast and safe for
+	// concurrent use; it must not keep Decision.Raw. Nil costs nothing.
+	// internal/metrics counts decisions through it.
+	Observe func(r *http.Request, d Decision)
 }
 
 // middleware is the configuration shared by Middleware's handler and, through
@@ -83,7 +92,8 @@ type middleware struct {
 	suffix    string // `, resource_metadata="…"` or ""
 	plain     string // realm + suffix: the challenge without an error
 
-	metadata func(*http.Request) string // Options.ResourceMetadataFunc, or nil
+	metadata func(*http.Request) string    // Options.ResourceMetadataFunc, or nil
+	observe  func(*http.Request, Decision) // Options.Observe, or nil
 }
 
 // Middleware returns middleware that admits only requests carrying a bearer
@@ -116,6 +126,7 @@ func Middleware(v AccessTokenVerifier, opts Options) func(http.Handler) http.Han
 		v:         v,
 		audiences: slices.Clone(opts.Audiences),
 		metadata:  opts.ResourceMetadataFunc,
+		observe:   opts.Observe,
 		logger:    logger,
 		logLimit:  newLogLimiter(opts.LogRate, time.Now),
 		realm:     `Bearer realm="` + realm + `"`,
@@ -138,7 +149,12 @@ func Middleware(v AccessTokenVerifier, opts Options) func(http.Handler) http.Han
 				m.refuse(w, r, verificationError(err), raw, nil, err)
 				return
 			}
-			next.ServeHTTP(w, r.WithContext(&tokenContext{Context: ctx, tok: tok, m: m}))
+			tc := &tokenContext{Context: ctx, tok: tok, m: m}
+			if m.observe != nil {
+				m.serveObserved(next, w, r, tc, raw)
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(tc))
 		})
 	}
 }
@@ -187,14 +203,14 @@ func RequireScopes(scopes ...string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ctx := r.Context()
-			tok, _ := ctx.Value(tokenKey{}).(*verifier.Token)
-			m, _ := ctx.Value(middlewareKey{}).(*middleware)
-			if tok == nil || m == nil {
+			tc, _ := ctx.Value(tokenContextKey{}).(*tokenContext)
+			if tc == nil || tc.tok == nil || tc.m == nil {
 				// No challenge: this is not the client's fault.
 				jsonerror.Write(w, r, http.StatusInternalServerError, "server_error",
 					"bearer.RequireScopes runs outside bearer.Middleware")
 				return
 			}
+			tok, m := tc.tok, tc.m
 			var missing []string
 			for _, s := range scopes {
 				if !tok.HasScope(s) {
@@ -203,9 +219,10 @@ func RequireScopes(scopes ...string) func(http.Handler) http.Handler {
 			}
 			if missing != nil {
 				raw := ""
-				if tok.ID() == "" {
-					raw, _ = extract(r) // for the log's fingerprint
+				if tok.ID() == "" || m.observe != nil {
+					raw, _ = extract(r) // for the log's fingerprint and the observer
 				}
+				tc.refused = true // this is the request's decision: Middleware reports no admission
 				m.refuse(w, r, &Error{
 					Status:      http.StatusForbidden,
 					Code:        CodeInsufficientScope,
@@ -226,24 +243,27 @@ func FromContext(ctx context.Context) (*verifier.Token, bool) {
 }
 
 type (
-	tokenKey      struct{}
-	middlewareKey struct{}
+	tokenKey        struct{}
+	tokenContextKey struct{}
 )
 
 // tokenContext carries the verified token and the middleware's configuration
-// in one allocation (context.WithValue twice would take three).
+// in one allocation (context.WithValue twice would take three), and whether
+// RequireScopes refused the request, so that Options.Observe hears of one
+// decision per request.
 type tokenContext struct {
 	context.Context
-	tok *verifier.Token
-	m   *middleware
+	tok     *verifier.Token
+	m       *middleware
+	refused bool // set by RequireScopes on the request's goroutine
 }
 
 func (c *tokenContext) Value(key any) any {
 	switch key.(type) {
 	case tokenKey:
 		return c.tok
-	case middlewareKey:
-		return c.m
+	case tokenContextKey:
+		return c
 	}
 	return c.Context.Value(key)
 }

@@ -95,10 +95,13 @@ func (m *middleware) challenge(r *http.Request, e *Error) string {
 	return b.String()
 }
 
-// refuse logs the refusal and answers it. raw is the presented token (or ""),
-// tok the verified token (or nil), cause the verifier's error (or nil); they
-// only feed the log.
+// refuse reports the refusal to Options.Observe, logs it and answers it.
+// raw is the presented token (or ""), tok the verified token (or nil), cause
+// the verifier's error (or nil); they only feed the observer and the log.
 func (m *middleware) refuse(w http.ResponseWriter, r *http.Request, e *Error, raw string, tok *verifier.Token, cause error) {
+	if m.observe != nil {
+		m.observe(r, Decision{Status: e.Status, Err: e, Cause: cause, Token: tok, Raw: raw})
+	}
 	m.log(r, e, raw, tok, cause)
 	h := w.Header()
 	h.Set("WWW-Authenticate", m.challenge(r, e))

@@ -43,11 +43,15 @@ type digest = [sha256.Size]byte
 type cacheShard struct {
 	mu      sync.RWMutex
 	entries map[digest]*cacheEntry
-	_       [48]byte // keeps neighbouring shards' locks off one cache line
+	// The shard's counters share the line its lock already writes, so
+	// that counting costs a hit no contention of its own.
+	hits, misses, evictions atomic.Uint64
+	_                       [24]byte // keeps neighbouring shards' locks off one cache line
 }
 
 // cacheEntry is an immutable record of a verification.
 type cacheEntry struct {
+	owner   *Verifier  // the issuer's verifier that verified it (a Set shares one cache)
 	token   *Token     // the verified token without its raw text
 	key     *publicKey // the key that verified it; the entry dies with it
 	expires int64      // the token's exp in Unix nanoseconds, no leeway
@@ -89,6 +93,46 @@ func (c *tokenCache) get(token string, now int64) *cacheEntry {
 		return nil
 	}
 	return e
+}
+
+// lookup returns the entry of token when its verification still stands at
+// now (Unix nanoseconds): not expired, and its key still in its issuer's
+// fresh key set. It counts a hit or a miss. The caller reads the clock
+// before hashing: read after, it measurably slows the hit.
+func (c *tokenCache) lookup(token string, now int64) *cacheEntry {
+	d := digestOf(token)
+	s := c.shardOf(&d)
+	s.mu.RLock()
+	e := s.entries[d]
+	s.mu.RUnlock()
+	if e != nil {
+		if now < e.expires && e.owner.keys.holds(e.key, now) {
+			s.hits.Add(1)
+			return e
+		}
+	}
+	s.misses.Add(1)
+	return nil
+}
+
+// answer is what the verification of token (the text presented) answers
+// from e, for the call's audiences.
+func (e *cacheEntry) answer(token string, audiences []string) (*Token, error) {
+	t := *e.token // the caller's own copy, with the raw text it presented
+	t.raw = token
+	return e.owner.finishAccessToken(&t, audiences, e.err)
+}
+
+// stats returns the cache's counters.
+func (c *tokenCache) stats() CacheStats {
+	st := CacheStats{Entries: int(c.entries.Load())}
+	for i := range c.shards {
+		s := &c.shards[i]
+		st.Hits += s.hits.Load()
+		st.Misses += s.misses.Load()
+		st.Evictions += s.evictions.Load()
+	}
+	return st
 }
 
 // put stores the outcome of token's verification, making room first when
@@ -137,6 +181,7 @@ func (c *tokenCache) evictOneLocked(s *cacheShard) bool {
 		return false
 	}
 	c.remove(s, key, victim)
+	s.evictions.Add(1)
 	return true
 }
 

@@ -157,6 +157,17 @@ func numericDate(raw json.RawMessage) (time.Time, error) {
 
 // checkTimes applies "exp" (required), "nbf" and "iat" with the leeway.
 func checkTimes(t *Token, members jsonObject, now time.Time, leeway time.Duration) error {
+	if err := checkExp(t, members, now, leeway); err != nil {
+		return err
+	}
+	if err := checkNbf(t, members, now, leeway); err != nil {
+		return err
+	}
+	return checkIat(t, members, now, leeway)
+}
+
+// checkExp requires "exp", and refuses a token past it by more than leeway.
+func checkExp(t *Token, members jsonObject, now time.Time, leeway time.Duration) error {
 	if _, ok := members.get("exp"); !ok {
 		return &ValidationError{Kind: ErrMissingClaim, Claim: "exp", Detail: "a token without an expiry would be valid forever"}
 	}
@@ -164,10 +175,20 @@ func checkTimes(t *Token, members jsonObject, now time.Time, leeway time.Duratio
 		return &ValidationError{Kind: ErrExpired, Claim: "exp", Found: stamp(t.expiry),
 			Detail: fmt.Sprintf("now is %s, leeway %s", stamp(now), leeway)}
 	}
+	return nil
+}
+
+// checkNbf refuses a token whose "nbf" is more than leeway ahead.
+func checkNbf(t *Token, members jsonObject, now time.Time, leeway time.Duration) error {
 	if _, ok := members.get("nbf"); ok && now.Add(leeway).Before(t.notBefore) {
 		return &ValidationError{Kind: ErrNotYetValid, Claim: "nbf", Found: stamp(t.notBefore),
 			Detail: fmt.Sprintf("now is %s, leeway %s", stamp(now), leeway)}
 	}
+	return nil
+}
+
+// checkIat refuses a token issued more than leeway in the future.
+func checkIat(t *Token, members jsonObject, now time.Time, leeway time.Duration) error {
 	if _, ok := members.get("iat"); ok && now.Add(leeway).Before(t.issuedAt) {
 		return &ValidationError{Kind: ErrNotYetValid, Claim: "iat", Found: stamp(t.issuedAt),
 			Detail: fmt.Sprintf("issued in the future; now is %s, leeway %s", stamp(now), leeway)}
@@ -221,24 +242,30 @@ func listString(list []string) string {
 	return "[" + strings.Join(quoted, ", ") + "]"
 }
 
-// checkAssertions applies Config.AssertClaims.
-func checkAssertions(members jsonObject, assertions map[string]any) error {
-	for name, want := range assertions {
-		claim, includes := strings.CutSuffix(name, ".includes")
-		raw, ok := members.get(claim)
-		if !ok {
-			return &ValidationError{Kind: ErrMissingClaim, Claim: claim, Detail: "required by the configured claim assertions"}
+// checkAssertions applies Config.AssertClaims, in the order of names (its
+// keys, sorted: the first assertion that fails is always the same one).
+func checkAssertions(members jsonObject, names []string, assertions map[string]any) error {
+	for _, name := range names {
+		if err := assertClaim(members, name, assertions[name]); err != nil {
+			return err
 		}
-		if includes {
-			if err := checkIncludes(claim, raw, want); err != nil {
-				return err
-			}
-			continue
-		}
-		var got any
-		if json.Unmarshal(raw, &got) != nil || !sameScalar(got, want) {
-			return &ValidationError{Kind: ErrClaimMismatch, Claim: claim, Found: brief(string(raw)), Expected: fmt.Sprintf("%v", want)}
-		}
+	}
+	return nil
+}
+
+// assertClaim applies one claim assertion of Config.AssertClaims.
+func assertClaim(members jsonObject, name string, want any) error {
+	claim, includes := strings.CutSuffix(name, ".includes")
+	raw, ok := members.get(claim)
+	if !ok {
+		return &ValidationError{Kind: ErrMissingClaim, Claim: claim, Detail: "required by the configured claim assertions"}
+	}
+	if includes {
+		return checkIncludes(claim, raw, want)
+	}
+	var got any
+	if json.Unmarshal(raw, &got) != nil || !sameScalar(got, want) {
+		return &ValidationError{Kind: ErrClaimMismatch, Claim: claim, Found: brief(string(raw)), Expected: fmt.Sprintf("%v", want)}
 	}
 	return nil
 }

@@ -32,6 +32,9 @@ const (
 	// DefaultMaxKeyAge is how long keys are used after the last fetch that
 	// confirmed them, when the issuer stops answering.
 	DefaultMaxKeyAge = 24 * time.Hour
+	// DefaultMaxTenants bounds the tenants a template issuer keeps state
+	// for.
+	DefaultMaxTenants = 1000
 )
 
 // Config says which tokens a Verifier accepts. Issuer is required, and
@@ -149,6 +152,27 @@ type Config struct {
 	// configuration warnings. Default: slog.Default().
 	Logger *slog.Logger
 
+	// Tenants lists the tenants whose tokens a template Issuer accepts: an
+	// Issuer holding TenantPlaceholder ("{tenantid}") as a whole path
+	// segment, as Entra ID's multi-tenant
+	// "https://login.microsoftonline.com/{tenantid}/v2.0" (see NewSet). A
+	// tenant is 1 to 64 of A-Z, a-z, 0-9, '.' and '-' (an Entra tenant id
+	// is a GUID), compared exactly with the token's and with its "tid".
+	// A template needs Tenants or AnyTenant; other issuers need neither.
+	Tenants []string
+	// AnyTenant makes a template Issuer accept tokens of every tenant.
+	// Dangerous: with Entra ID, anyone can create a tenant, so any tenant
+	// in the world can then mint tokens this API accepts, unless
+	// Audiences (an audience only your app registration has), ClientID or
+	// AssertClaims tie them to yours, or the caller checks "tid" itself.
+	// Never the default; must not be set together with Tenants.
+	AnyTenant bool
+	// MaxTenants bounds, with AnyTenant, the tenants a template Issuer
+	// keeps state for (each tenant's issuer, about 200 bytes with its
+	// text; the least recently seen is forgotten first, and is met again
+	// at the cost of one entry). Default DefaultMaxTenants.
+	MaxTenants int
+
 	// Now is the clock. Default: time.Now. Tests set it to check expiry
 	// without sleeping.
 	Now func() time.Time
@@ -185,6 +209,7 @@ var supportedAlgorithms = func() map[string]bool {
 func (c Config) Validate() error {
 	errs := checkIssuer(c.Issuer, c.InsecureAllowHTTP)
 	errs = append(errs, checkFields(c)...)
+	errs = append(errs, checkTenancy(c)...)
 	d := withDefaults(c)
 	if d.MaxKeyAge > 0 && d.MaxKeyAge <= d.RefreshInterval {
 		errs = append(errs, &ConfigError{Field: "MaxKeyAge", Value: d.MaxKeyAge.String(),
@@ -214,6 +239,13 @@ func checkConfig(c Config) (Config, error) {
 func checkIssuer(issuer string, allowHTTP bool) []error {
 	if issuer == "" {
 		return []error{&ConfigError{Field: "Issuer", Problem: "is not set", Fix: "set it to your authorization server's issuer URL, e.g. https://dev-123456.okta.com/oauth2/default"}}
+	}
+	if isTemplate(issuer) {
+		return checkTemplateIssuer(issuer, allowHTTP)
+	}
+	if lower := strings.ToLower(issuer); strings.Contains(lower, "{tid}") || strings.Contains(lower, "{tenant") {
+		return []error{&ConfigError{Field: "Issuer", Value: issuer, Problem: "holds a tenant placeholder other than " + TenantPlaceholder,
+			Fix: "write the tenant's place as " + TenantPlaceholder + ", once, e.g. https://login.microsoftonline.com/{tenantid}/v2.0, or put the tenant id there"}}
 	}
 	if strings.ContainsAny(issuer, "{}") {
 		return []error{&ConfigError{Field: "Issuer", Value: issuer, Problem: "still holds the sample's placeholder",
@@ -312,6 +344,9 @@ func withDefaults(c Config) Config {
 	if c.MaxTokenBytes <= 0 {
 		c.MaxTokenBytes = DefaultMaxTokenBytes
 	}
+	if c.MaxTenants <= 0 {
+		c.MaxTenants = DefaultMaxTenants
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -370,4 +405,58 @@ func checkAssertion(name string, want any) error {
 		_ = w
 	}
 	return &ConfigError{Field: "AssertClaims", Value: name, Problem: "is not a claim value", Fix: fmt.Sprintf("use a string, number or bool (or a list of them with %q); got %T", claim+".includes", want)}
+}
+
+// checkTemplateIssuer checks a template issuer: its placeholder is a whole
+// path segment, and with a tenant in its place it is an issuer.
+func checkTemplateIssuer(issuer string, allowHTTP bool) []error {
+	prefix, suffix, _ := strings.Cut(issuer, TenantPlaceholder)
+	u, err := url.Parse(prefix)
+	if err != nil || u.Host == "" || !strings.HasSuffix(prefix, "/") || suffix != "" && suffix[0] != '/' {
+		return []error{&ConfigError{Field: "Issuer", Value: issuer, Problem: TenantPlaceholder + " is not a whole segment of the path",
+			Fix: "put " + TenantPlaceholder + " in the path, alone between slashes, e.g. https://login.microsoftonline.com/{tenantid}/v2.0"}}
+	}
+	if errs := checkIssuer(prefix+"00000000-0000-0000-0000-000000000000"+suffix, allowHTTP); len(errs) > 0 {
+		for _, e := range errs {
+			if ce, ok := e.(*ConfigError); ok {
+				ce.Value = issuer
+			}
+		}
+		return errs
+	}
+	return nil
+}
+
+// checkTenancy checks the fields of template issuers: JWKSURL, Tenants,
+// AnyTenant, MaxTenants.
+func checkTenancy(c Config) []error {
+	if !isTemplate(c.Issuer) {
+		if len(c.Tenants) > 0 || c.AnyTenant {
+			return []error{&ConfigError{Field: "Tenants", Problem: "is set, but Issuer holds no " + TenantPlaceholder,
+				Fix: "unset Tenants and AnyTenant, or write the Issuer as a template, e.g. https://login.microsoftonline.com/{tenantid}/v2.0"}}
+		}
+		return nil
+	}
+	var errs []error
+	if c.JWKSURL == "" || strings.ContainsAny(c.JWKSURL, "{}") {
+		errs = append(errs, &ConfigError{Field: "JWKSURL", Value: c.JWKSURL, Problem: "is needed by a template Issuer, without placeholder",
+			Fix: "set it to the key set all tenants share, e.g. https://login.microsoftonline.com/common/discovery/v2.0/keys: a template issuer has no discovery document"})
+	}
+	switch {
+	case c.AnyTenant && len(c.Tenants) > 0:
+		errs = append(errs, &ConfigError{Field: "AnyTenant", Value: "true", Fix: "unset it, or empty Tenants: AnyTenant accepts any tenant, Tenants lists the accepted ones"})
+	case !c.AnyTenant && len(c.Tenants) == 0:
+		errs = append(errs, &ConfigError{Field: "Tenants", Problem: "is empty, and the Issuer is a template",
+			Fix: "list the tenant ids (the tokens' tid) whose tokens are accepted; AnyTenant accepts every tenant, which lets anyone who creates a tenant mint accepted tokens"})
+	}
+	for _, t := range c.Tenants {
+		if !validTenant(t) {
+			errs = append(errs, &ConfigError{Field: "Tenants", Value: t, Problem: "is not a tenant id",
+				Fix: "use the tenant id as the tokens' tid has it: 1 to 64 of A-Z, a-z, 0-9, '.' and '-', e.g. a GUID"})
+		}
+	}
+	if c.MaxTenants < 0 {
+		errs = append(errs, &ConfigError{Field: "MaxTenants", Value: fmt.Sprint(c.MaxTenants), Problem: "is negative", Fix: "leave it 0 for DefaultMaxTenants, or give the bound"})
+	}
+	return errs
 }

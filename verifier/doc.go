@@ -27,5 +27,10 @@
 //     gives.
 //
 // Build one Verifier per issuer and share it; it is safe for concurrent use.
-// Package bearer wraps it as net/http middleware.
+// To accept the tokens of several issuers, build one Set (NewSet): each
+// token's unverified "iss" selects the issuer whose rules and keys apply,
+// and a template issuer ("https://login.microsoftonline.com/{tenantid}/v2.0")
+// accepts the tenants listed in Config.Tenants. Package bearer wraps either
+// as net/http middleware. WithTrace reports each check of one verification,
+// to explain why a token is refused.
 package verifier

@@ -118,11 +118,24 @@ type ConfigError struct {
 	Problem string
 	// Fix says what to do. It names other Config fields by their Go names.
 	Fix string
+	// Position is, for an error from NewSet, the position of the Config at
+	// fault among NewSet's arguments, counting from 1; 0 otherwise.
+	Position int
+	// Issuer is, for an error from NewSet, the Issuer of the Config at
+	// fault, as configured ("" when it is the missing field).
+	Issuer string
 }
 
 // Error returns "verifier: invalid FIELD "VALUE" (PROBLEM): FIX".
 func (e *ConfigError) Error() string {
 	msg := "verifier: invalid " + e.Field
+	if e.Position > 0 {
+		msg = fmt.Sprintf("verifier: issuer %d", e.Position)
+		if e.Issuer != "" {
+			msg += fmt.Sprintf(" (%s)", e.Issuer)
+		}
+		msg += ": invalid " + e.Field
+	}
 	if e.Value != "" {
 		msg += fmt.Sprintf(" %q", e.Value)
 	}

@@ -77,3 +77,44 @@ func ExampleConfig_strict() {
 	// <nil>
 	// true
 }
+
+// Accept the tokens of two authorization servers, each with its own rules:
+// the token's "iss" selects which apply. A third issuer's tokens are refused
+// without a request to anyone.
+func ExampleNewSet() {
+	quiet := slog.New(slog.DiscardHandler)
+	workforce, _ := devissuer.StartServer(devissuer.Options{Logger: quiet})
+	defer workforce.Close()
+	partners, _ := devissuer.StartServer(devissuer.Options{Audience: "api://partners", Logger: quiet})
+	defer partners.Close()
+	stranger, _ := devissuer.StartServer(devissuer.Options{Logger: quiet})
+	defer stranger.Close()
+
+	set, err := verifier.NewSet(
+		verifier.Config{Issuer: workforce.URL, Audiences: []string{"api://default"}, InsecureAllowHTTP: true, Logger: quiet},
+		verifier.Config{Issuer: partners.URL, Audiences: []string{"api://partners"}, InsecureAllowHTTP: true, Logger: quiet},
+	)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx := context.Background()
+	for _, srv := range []*devissuer.Server{workforce, partners, stranger} {
+		token, _ := srv.Issuer.MintAccessToken(map[string]any{"sub": "alice"})
+		tok, err := set.VerifyAccessToken(ctx, token)
+		switch {
+		case errors.Is(err, verifier.ErrWrongIssuer):
+			fmt.Println("refused: wrong issuer")
+		case err != nil:
+			fmt.Println(err)
+		default:
+			fmt.Println(tok.Subject(), tok.Audience())
+		}
+	}
+	fmt.Println(len(set.Status()), set.Ready(), stranger.Issuer.Requests(""))
+	// Output:
+	// alice [api://default]
+	// alice [api://partners]
+	// refused: wrong issuer
+	// 2 true 0
+}

@@ -28,6 +28,9 @@ type publicKey struct {
 	kid string
 	alg string // the JWK's "alg", empty when absent
 	key crypto.PublicKey
+	// issuer is the issuer the key signs for, when the key set says
+	// (Entra ID's "issuer" member, possibly a template); "" otherwise.
+	issuer string
 }
 
 // same reports whether two keys are the same key material under the same
@@ -35,7 +38,7 @@ type publicKey struct {
 func (p *publicKey) same(q *publicKey) bool {
 	type equaler interface{ Equal(crypto.PublicKey) bool }
 	e, ok := p.key.(equaler)
-	return ok && p.kid == q.kid && p.alg == q.alg && e.Equal(q.key)
+	return ok && p.kid == q.kid && p.alg == q.alg && p.issuer == q.issuer && e.Equal(q.key)
 }
 
 // errMalformedKey marks a key that is not an unambiguous JSON object.
@@ -98,8 +101,17 @@ func parseKeySet(body []byte, log *slog.Logger) (*keySnapshot, error) {
 // parseKey reads one JWK: strictly first (parseObject), then with go-jose,
 // which builds the key and checks its material.
 func parseKey(raw json.RawMessage) (*publicKey, error) {
-	if _, err := parseObject(raw, jwkNames, 8); err != nil {
+	members, err := parseObject(raw, jwkNames, 8)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errMalformedKey, err)
+	}
+	var issuer string
+	if r, ok := members.get("issuer"); ok {
+		// A key bound to an issuer that cannot be read must not be used
+		// unbound.
+		if issuer, err = jsonString(r); err != nil || issuer == "" {
+			return nil, fmt.Errorf("its \"issuer\" is %s, not an issuer", brief(string(r)))
+		}
 	}
 	var jwk jose.JSONWebKey
 	if err := jwk.UnmarshalJSON(raw); err != nil {
@@ -118,7 +130,7 @@ func parseKey(raw json.RawMessage) (*publicKey, error) {
 		// A private key has no business in a JWKS; use only its public half.
 		jwk = jwk.Public()
 	}
-	key := &publicKey{kid: jwk.KeyID, alg: jwk.Algorithm, key: jwk.Key}
+	key := &publicKey{kid: jwk.KeyID, alg: jwk.Algorithm, key: jwk.Key, issuer: issuer}
 	switch pub := jwk.Key.(type) {
 	case *rsa.PublicKey:
 		if bits := pub.N.BitLen(); bits < minRSABits || bits > maxRSABits {

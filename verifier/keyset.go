@@ -44,6 +44,10 @@ type keySet struct {
 	// an outage longer than MaxKeyAge is logged once, not per request.
 	staleWarned atomic.Pointer[keySnapshot]
 
+	// fetches and fetchFailures count the fetches finished, and those that
+	// failed (IssuerStatus).
+	fetches, fetchFailures atomic.Uint64
+
 	mu          sync.Mutex
 	inflight    *fetchCall
 	lastAttempt time.Time // start of the last fetch, successful or not

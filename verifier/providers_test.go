@@ -904,13 +904,12 @@ func TestProviderIssuerForms(t *testing.T) {
 	if !errors.As(err, &ce) || ce.Field != "Issuer" {
 		t.Errorf(`New(Issuer "accounts.google.com") = %v, want a ConfigError on Issuer`, err)
 	}
-	// Entra's multi-tenant issuer is a template; compared exactly, it matches
-	// no token, and the verifier does not substitute {tenantid}: one
-	// verifier per tenant. New refuses it outright (braces are taken for a
-	// sample's placeholder).
+	// Entra's multi-tenant issuer is a template: it has no discovery
+	// document, so New refuses it without the JWKSURL its tenants share
+	// (set_test.go covers templates that can work).
 	_, err = verifier.New(verifier.Config{Issuer: "https://login.microsoftonline.com/{tenantid}/v2.0", Logger: slog.New(slog.DiscardHandler)})
-	if !errors.As(err, &ce) || ce.Field != "Issuer" {
-		t.Errorf("New(templated Entra issuer) = %v, want a ConfigError on Issuer", err)
+	if !errors.As(err, &ce) || ce.Field != "JWKSURL" {
+		t.Errorf("New(templated Entra issuer without JWKSURL) = %v, want a ConfigError on JWKSURL", err)
 	}
 }
 

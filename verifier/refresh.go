@@ -95,6 +95,10 @@ func (k *keySet) startFetchLocked() *fetchCall {
 		ctx, cancel := context.WithTimeout(context.Background(), k.cfg.FetchTimeout)
 		defer cancel()
 		snap, discovered, err := k.download(ctx, jwksURL)
+		k.fetches.Add(1)
+		if err != nil {
+			k.fetchFailures.Add(1)
+		}
 		k.mu.Lock()
 		k.inflight = nil
 		k.lastErr = err

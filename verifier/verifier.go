@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -14,11 +15,30 @@ type Verifier struct {
 	cfg   Config
 	keys  *keySet
 	cache *tokenCache // nil when Config.DisableCache
+	// tmpl is the template of an Issuer holding "{tenantid}"; nil otherwise.
+	tmpl *template
+	// assertions are the names of Config.AssertClaims, sorted: they are
+	// checked in this order, so that the one a token fails is always the
+	// same.
+	assertions []string
 }
 
 // New checks cfg and returns a Verifier. It does not contact the issuer:
-// keys are fetched on first use, or by Refresh.
+// keys are fetched on first use, or by Refresh. An Issuer holding
+// "{tenantid}" is a template: see NewSet.
 func New(cfg Config) (*Verifier, error) {
+	v, err := newVerifier(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if !v.cfg.DisableCache {
+		v.useCache(newTokenCache(v.cfg.CacheMaxEntries, v.cfg.CacheMaxBytes))
+	}
+	return v, nil
+}
+
+// newVerifier is New without a cache: a Set gives its verifiers one cache.
+func newVerifier(cfg Config) (*Verifier, error) {
 	cfg, err := checkConfig(cfg)
 	if err != nil {
 		return nil, err
@@ -26,12 +46,18 @@ func New(cfg Config) (*Verifier, error) {
 	if cfg.InsecureAllowHTTP {
 		cfg.Logger.Warn("verifier: InsecureAllowHTTP is set: keys may be fetched over plain http; never use this in production", "issuer", cfg.Issuer)
 	}
-	v := &Verifier{cfg: cfg, keys: newKeySet(cfg)}
-	if !cfg.DisableCache {
-		v.cache = newTokenCache(cfg.CacheMaxEntries, cfg.CacheMaxBytes)
-		v.keys.onRemoved = v.cache.dropKeys
+	v := &Verifier{cfg: cfg, keys: newKeySet(cfg), tmpl: newTemplate(cfg)}
+	for name := range cfg.AssertClaims {
+		v.assertions = append(v.assertions, name)
 	}
+	slices.Sort(v.assertions)
 	return v, nil
+}
+
+// useCache makes c the verifier's cache of verified tokens.
+func (v *Verifier) useCache(c *tokenCache) {
+	v.cache = c
+	v.keys.onRemoved = c.dropKeys
 }
 
 // Issuer returns the configured issuer.
@@ -44,38 +70,65 @@ func (v *Verifier) Issuer() string { return v.cfg.Issuer }
 //
 // The checks, in order: size and shape (before any parsing); the header
 // (algorithm on the allow-list, no "crit", no "b64", no nested JWT, "typ" fit
-// for an access token); "iss" exact (before any key is looked up, so tokens
-// of other issuers cost no fetch); the key named by "kid", of the type the
-// algorithm needs; the signature; "exp" (required), "nbf", "iat" with the
-// leeway; "aud"; "cid"/"client_id" when Config.ClientID is set; then
-// Config.AssertClaims.
+// for an access token); the claims' types; "iss" exact, or of an allowed
+// tenant for a template issuer (before any key is looked up, so tokens of
+// other issuers cost no fetch); the key named by "kid", of the type the
+// algorithm needs, and published for this issuer when the key set says for
+// which (Entra's "issuer" member); the signature; "exp" (required), "nbf",
+// "iat" with the leeway; "aud"; "token_use" when present; "cid"/"client_id"
+// when Config.ClientID is set; then Config.AssertClaims, by name.
 //
 // A token that passed the checks that do not depend on the call is kept in
 // a bounded cache, keyed by its SHA-256, until its "exp" (never longer: the
 // leeway does not extend it) or until its key leaves the issuer's key set;
 // presenting it again costs a hash and a map lookup instead of a signature
 // check, with the same answer.
+//
+// With a context from WithTrace, each check is reported as it is made; such
+// a verification neither reads nor fills the cache, so that every check is
+// made and shown.
 func (v *Verifier) VerifyAccessToken(ctx context.Context, token string, audiences ...string) (*Token, error) {
-	if len(audiences) == 0 {
-		audiences = v.cfg.Audiences
+	if tr := traceOf(ctx); tr != nil {
+		return v.traceAccessToken(ctx, token, audiences, tr)
 	}
 	// Hashing for the cache lookup comes after the cheapest refusals, so
 	// that an oversized or shapeless token costs nothing to refuse.
 	if v.cache != nil && len(token) <= v.cfg.MaxTokenBytes && strings.Count(token, ".") == 2 {
-		now := v.cfg.Now().UnixNano()
-		if e := v.cache.get(token, now); e != nil && v.keys.holds(e.key, now) {
-			t := *e.token // the caller's own copy, with the raw text it presented
-			t.raw = token
-			return v.finishAccessToken(&t, audiences, e.err)
+		if e := v.cache.lookup(token, v.cfg.Now().UnixNano()); e != nil {
+			return e.answer(token, audiences)
 		}
 	}
-	t, members, key, err := v.verifySignedToken(ctx, token, accessToken)
+	jws, err := splitCompact(token, v.cfg.MaxTokenBytes)
 	if err != nil {
 		return nil, err
 	}
+	return v.verifyAccess(ctx, token, jws, nil, audiences, nil)
+}
+
+// traceAccessToken is VerifyAccessToken with a trace: without the cache,
+// reporting each check to tr.
+func (v *Verifier) traceAccessToken(ctx context.Context, token string, audiences []string, tr tracer) (*Token, error) {
+	jws, err := splitCompact(token, v.cfg.MaxTokenBytes)
+	tr.report(checkShape, err, func() string { return fmt.Sprintf("%d bytes, at most %d; 3 segments", len(token), v.cfg.MaxTokenBytes) })
+	if err != nil {
+		return nil, err
+	}
+	return v.verifyAccess(ctx, token, jws, nil, audiences, tr)
+}
+
+// verifyAccess verifies an access token once split (jws), and its payload
+// parsed when members is not nil (a Set reads "iss" first).
+func (v *Verifier) verifyAccess(ctx context.Context, token string, jws *compactJWS, members jsonObject, audiences []string, tr tracer) (*Token, error) {
+	t, members, key, err := v.verifySplit(ctx, token, jws, members, accessToken, tr)
+	if err != nil {
+		return nil, err
+	}
+	if tr != nil {
+		return v.traceRest(tr, t, members, audiences)
+	}
 	fixedErr := v.checkClientAndAssertions(t, members)
 	if v.cache != nil {
-		v.cache.put(token, &cacheEntry{token: t, key: key, expires: t.expiry.UnixNano(), err: fixedErr})
+		v.cache.put(token, &cacheEntry{owner: v, token: t, key: key, expires: t.expiry.UnixNano(), err: fixedErr})
 	}
 	return v.finishAccessToken(t, audiences, fixedErr)
 }
@@ -83,13 +136,7 @@ func (v *Verifier) VerifyAccessToken(ctx context.Context, token string, audience
 // finishAccessToken applies the checks that depend on the call (the
 // audience), then reports the outcome of those that do not.
 func (v *Verifier) finishAccessToken(t *Token, audiences []string, fixedErr error) (*Token, error) {
-	if len(audiences) == 0 && v.cfg.AnyAudience {
-		// Any audience, but not none: a token without "aud" still needs
-		// AllowMissingAudience.
-		if t.audience == nil && !v.cfg.AllowMissingAudience {
-			return nil, &ValidationError{Kind: ErrMissingClaim, Claim: "aud", Detail: "AnyAudience accepts any audience, not a token without one"}
-		}
-	} else if err := checkAudience(t, audiences, v.cfg.AllowMissingAudience); err != nil {
+	if err := v.checkAccessAudience(t, audiences); err != nil {
 		return nil, err
 	}
 	if fixedErr != nil {
@@ -98,39 +145,75 @@ func (v *Verifier) finishAccessToken(t *Token, audiences []string, fixedErr erro
 	return t, nil
 }
 
-// checkClientAndAssertions applies Config.ClientID and Config.AssertClaims,
-// whose outcome for a given token never changes.
+// checkAccessAudience applies the audiences of the call, else
+// Config.Audiences or AnyAudience.
+func (v *Verifier) checkAccessAudience(t *Token, audiences []string) error {
+	if len(audiences) == 0 {
+		audiences = v.cfg.Audiences
+	}
+	if len(audiences) == 0 && v.cfg.AnyAudience {
+		// Any audience, but not none: a token without "aud" still needs
+		// AllowMissingAudience.
+		if t.audience == nil && !v.cfg.AllowMissingAudience {
+			return &ValidationError{Kind: ErrMissingClaim, Claim: "aud", Detail: "AnyAudience accepts any audience, not a token without one"}
+		}
+		return nil
+	}
+	return checkAudience(t, audiences, v.cfg.AllowMissingAudience)
+}
+
+// checkClientAndAssertions applies "token_use", Config.ClientID and
+// Config.AssertClaims, whose outcome for a given token never changes.
 func (v *Verifier) checkClientAndAssertions(t *Token, members jsonObject) error {
-	// AWS Cognito says what a token is in "token_use"; its ID tokens carry
-	// the app client as "aud", so without this an ID token could pass for
-	// an access token wherever AUDIENCE is that client id.
-	if raw, ok := members.get("token_use"); ok {
-		use, err := jsonString(raw)
-		if err != nil {
-			return &ValidationError{Kind: ErrInvalidClaim, Claim: "token_use", Found: brief(string(raw)), Expected: `"access"`, Detail: "not a string"}
-		}
-		if use != "access" {
-			return &ValidationError{Kind: ErrInvalidClaim, Claim: "token_use", Found: brief(use), Expected: `"access"`,
-				Detail: "the issuer marks this token as something other than an access token"}
+	if err := checkTokenUse(members); err != nil {
+		return err
+	}
+	if err := v.checkClient(t, members); err != nil {
+		return err
+	}
+	return checkAssertions(members, v.assertions, v.cfg.AssertClaims)
+}
+
+// checkTokenUse refuses a token whose "token_use" (AWS Cognito) says it is
+// not an access token: Cognito's ID tokens carry the app client as "aud",
+// so without this an ID token could pass for an access token wherever
+// AUDIENCE is that client id.
+func checkTokenUse(members jsonObject) error {
+	raw, ok := members.get("token_use")
+	if !ok {
+		return nil
+	}
+	use, err := jsonString(raw)
+	if err != nil {
+		return &ValidationError{Kind: ErrInvalidClaim, Claim: "token_use", Found: brief(string(raw)), Expected: `"access"`, Detail: "not a string"}
+	}
+	if use != "access" {
+		return &ValidationError{Kind: ErrInvalidClaim, Claim: "token_use", Found: brief(use), Expected: `"access"`,
+			Detail: "the issuer marks this token as something other than an access token"}
+	}
+	return nil
+}
+
+// checkClient applies Config.ClientID.
+func (v *Verifier) checkClient(t *Token, members jsonObject) error {
+	if v.cfg.ClientID == "" || t.clientID == v.cfg.ClientID {
+		return nil
+	}
+	claim := "cid" // named when none is present: Okta's
+	for _, name := range [...]string{"cid", "client_id", "azp"} {
+		if _, ok := members.get(name); ok {
+			claim = name
+			break
 		}
 	}
-	if v.cfg.ClientID != "" && t.clientID != v.cfg.ClientID {
-		claim := "cid" // named when none is present: Okta's
-		for _, name := range [...]string{"cid", "client_id", "azp"} {
-			if _, ok := members.get(name); ok {
-				claim = name
-				break
-			}
-		}
-		return &ValidationError{Kind: ErrWrongClientID, Claim: claim, Found: quoted(t.clientID), Expected: brief(v.cfg.ClientID)}
-	}
-	return checkAssertions(members, v.cfg.AssertClaims)
+	return &ValidationError{Kind: ErrWrongClientID, Claim: claim, Found: quoted(t.clientID), Expected: brief(v.cfg.ClientID)}
 }
 
 // VerifyIDToken verifies an OpenID Connect ID token issued to clientID
 // (Config.ClientID when empty): its "aud" must hold the client id, it needs
 // "sub" and "iat", and when nonce is not empty its "nonce" must equal it.
-// Config.AssertClaims apply too.
+// Config.AssertClaims apply too. It reads no cache; a context from
+// WithTrace sees the checks shared with access tokens (up to "iat").
 func (v *Verifier) VerifyIDToken(ctx context.Context, token, clientID, nonce string) (*Token, error) {
 	if clientID == "" {
 		clientID = v.cfg.ClientID
@@ -138,7 +221,15 @@ func (v *Verifier) VerifyIDToken(ctx context.Context, token, clientID, nonce str
 	if clientID == "" {
 		return nil, &ValidationError{Kind: ErrWrongAudience, Claim: "aud", Detail: "no client id given: an ID token's audience is the client it was issued to"}
 	}
-	t, members, _, err := v.verifySignedToken(ctx, token, idToken)
+	tr := traceOf(ctx)
+	jws, err := splitCompact(token, v.cfg.MaxTokenBytes)
+	if tr != nil {
+		tr.report(checkShape, err, nil)
+	}
+	if err != nil {
+		return nil, err
+	}
+	t, members, _, err := v.verifySplit(ctx, token, jws, nil, idToken, tr)
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +244,7 @@ func (v *Verifier) VerifyIDToken(ctx context.Context, token, clientID, nonce str
 	if nonce != "" && t.nonce != nonce {
 		return nil, &ValidationError{Kind: ErrWrongNonce, Claim: "nonce", Found: quoted(t.nonce), Expected: brief(nonce)}
 	}
-	if err := checkAssertions(members, v.cfg.AssertClaims); err != nil {
+	if err := checkAssertions(members, v.assertions, v.cfg.AssertClaims); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -173,42 +264,88 @@ const (
 	idToken
 )
 
-// verifySignedToken runs the checks shared by both kinds of token: shape,
-// header, issuer, key, signature and times. It returns the token, its
-// claims and the key that verified it.
-func (v *Verifier) verifySignedToken(ctx context.Context, token string, kind tokenKind) (*Token, jsonObject, *publicKey, error) {
-	jws, err := splitCompact(token, v.cfg.MaxTokenBytes)
+// verifySplit runs the checks shared by both kinds of token once the token
+// is split: header, claims, issuer, key, signature and times. members is
+// the parsed payload when the caller has it (a Set), nil otherwise. It
+// returns the token, its claims and the key that verified it.
+func (v *Verifier) verifySplit(ctx context.Context, token string, jws *compactJWS, members jsonObject, kind tokenKind, tr tracer) (*Token, jsonObject, *publicKey, error) {
+	t, members, err := v.readToken(token, jws, members, kind, tr)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	header, err := v.checkHeader(jws.header, kind)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	members, err := parseObject(jws.payload, claimNames, 16)
-	if err != nil {
-		return nil, nil, nil, malformed("the payload: " + err.Error())
-	}
-	t := &Token{raw: token, header: header}
-	if err := readClaims(t, members); err != nil {
-		return nil, nil, nil, err
-	}
-	if _, ok := members.get("iss"); !ok {
-		return nil, nil, nil, &ValidationError{Kind: ErrMissingClaim, Claim: "iss", Expected: brief(v.cfg.Issuer)}
-	}
-	if t.issuer != v.cfg.Issuer {
-		return nil, nil, nil, &ValidationError{Kind: ErrWrongIssuer, Claim: "iss", Found: brief(t.issuer), Expected: brief(v.cfg.Issuer)}
-	}
-	t.issuer = v.cfg.Issuer // shared, not one copy per cached token
-	key, err := v.checkSignature(ctx, jws, header)
+	key, err := v.checkSignature(ctx, jws, t, members, tr)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	t.header.KeyID = key.kid
-	if err := checkTimes(t, members, v.cfg.Now(), v.cfg.Leeway); err != nil {
+	if tr != nil {
+		err = traceTimes(tr, t, members, v.cfg.Now(), v.cfg.Leeway)
+	} else {
+		err = checkTimes(t, members, v.cfg.Now(), v.cfg.Leeway)
+	}
+	if err != nil {
 		return nil, nil, nil, err
 	}
 	return t, members, key, nil
+}
+
+// readToken checks the header, reads the claims and checks the issuer:
+// everything before a key is looked up.
+func (v *Verifier) readToken(token string, jws *compactJWS, members jsonObject, kind tokenKind, tr tracer) (*Token, jsonObject, error) {
+	header, err := v.checkHeader(jws.header, kind)
+	if tr != nil {
+		tr.report(checkHeaderName, err, func() string {
+			return fmt.Sprintf("alg %s (allowed: %s), kid %s, typ %s", header.Algorithm, strings.Join(v.cfg.Algorithms, ", "), quoteOrDash(quoted(header.KeyID)), quoteOrDash(quoted(header.Type)))
+		})
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if members == nil {
+		if members, err = parseObject(jws.payload, claimNames, 16); err != nil {
+			err = malformed("the payload: " + err.Error())
+		}
+	}
+	t := &Token{raw: token, header: header}
+	if err == nil {
+		err = readClaims(t, members)
+	}
+	if tr != nil {
+		tr.report(checkClaims, err, func() string { return fmt.Sprintf("%d claims, of the expected types", len(members)) })
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	iss, err := v.checkIssuer(t, members)
+	if tr != nil {
+		tr.report(checkIssuerName, err, func() string {
+			if v.tmpl != nil {
+				tenant, _ := v.tmpl.tenantOf(iss)
+				return fmt.Sprintf("%s: tenant %s of the template %s", brief(iss), brief(tenant), brief(v.cfg.Issuer))
+			}
+			return brief(iss) + ", as configured"
+		})
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	t.issuer = iss // shared, not one copy per cached token
+	return t, members, nil
+}
+
+// checkIssuer checks "iss" and returns the issuer to keep in the token: the
+// configured one, or for a template the tenant's, shared by its tokens.
+func (v *Verifier) checkIssuer(t *Token, members jsonObject) (string, error) {
+	if _, ok := members.get("iss"); !ok {
+		return "", &ValidationError{Kind: ErrMissingClaim, Claim: "iss", Expected: brief(v.cfg.Issuer)}
+	}
+	if v.tmpl != nil {
+		return v.tmpl.check(t.issuer, members)
+	}
+	if t.issuer != v.cfg.Issuer {
+		return "", &ValidationError{Kind: ErrWrongIssuer, Claim: "iss", Found: brief(t.issuer), Expected: brief(v.cfg.Issuer)}
+	}
+	return v.cfg.Issuer, nil
 }
 
 // checkHeader applies the header rules. Keys come only from the issuer's key
@@ -333,15 +470,28 @@ func (v *Verifier) algorithmAllowed(alg string) bool {
 
 func allowList(algs []string) string { return "one of " + strings.Join(algs, ", ") }
 
-// checkSignature finds the key named by "kid" and verifies the signature
-// with it. It returns the key, so that a cached answer can be dropped when
-// the key leaves the issuer's key set.
-func (v *Verifier) checkSignature(ctx context.Context, jws *compactJWS, h Header) (*publicKey, error) {
+// checkSignature finds the key named by "kid", of this issuer, and
+// verifies the signature with it. It returns the key, so that a cached
+// answer can be dropped when the key leaves the issuer's key set.
+func (v *Verifier) checkSignature(ctx context.Context, jws *compactJWS, t *Token, members jsonObject, tr tracer) (*publicKey, error) {
+	h := t.header
 	keys, err := v.keys.lookup(ctx, h.KeyID)
+	if err == nil {
+		keys, err = keysOfIssuer(keys, t.issuer, members)
+	}
+	if tr != nil {
+		tr.report(checkKey, err, func() string {
+			return fmt.Sprintf("kid %s: %s of the issuer's key set", quoteOrDash(quoted(h.KeyID)), keyCount(len(keys)))
+		})
+	}
 	if err != nil {
 		return nil, err
 	}
-	return verifyWithKeys(jws, h, keys)
+	key, err := verifyWithKeys(jws, h, keys)
+	if tr != nil {
+		tr.report(checkSignatureName, err, func() string { return h.Algorithm + " signature verifies with the key " + quoteOrDash(quoted(key.kid)) })
+	}
+	return key, err
 }
 
 // verifyWithKeys verifies jws with the first of keys that fits its algorithm

@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -19,10 +20,16 @@ func main() {
 	defer stop()
 	dir, err := os.Getwd()
 	if err == nil {
-		err = run(ctx, os.Args[1:], os.Getenv, dir, os.Stdout, os.Stderr)
+		err = runIO(ctx, os.Args[1:], os.Getenv, dir, os.Stdin, os.Stdout, os.Stderr)
+	}
+	code := 1
+	if ee := (*exitError)(nil); errors.As(err, &ee) {
+		code = ee.code
+	}
+	if err != nil && err.Error() != "" {
+		fmt.Fprintln(os.Stderr, "resource-server:", err)
 	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "resource-server:", err)
-		os.Exit(1)
+		os.Exit(code)
 	}
 }

@@ -86,6 +86,9 @@ func TestListenErrorNamesTheSetting(t *testing.T) {
 				return []string{"--dev", "--host=127.0.0.1", "--port=" + busy, "--frontend-port=" + strconv.Itoa(freePort(t))}
 			},
 			wants: []string{"listen on " + addr + ": address already in use: set PORT (or --port", busy + " came from --port"}},
+		{name: "ADMIN_PORT", args: func() []string { return []string{"--host=127.0.0.1", "--port=" + strconv.Itoa(freePort(t))} },
+			vars:  map[string]string{"ISSUER": "https://dev-1.okta.com/oauth2/default", "ADMIN_PORT": busy},
+			wants: []string{"listen on " + addr + ": address already in use: set ADMIN_PORT (or --admin-port) to a free port", busy + " came from the environment variable ADMIN_PORT"}},
 		{name: "FRONTEND_PORT in dev mode",
 			args: func() []string {
 				return []string{"-dev", "-host=127.0.0.1", "-port=" + strconv.Itoa(freePort(t)), "-frontend-port", busy}

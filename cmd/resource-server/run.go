@@ -11,12 +11,14 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/resource-server/resource-server/devissuer"
 	"github.com/resource-server/resource-server/internal/config"
+	"github.com/resource-server/resource-server/internal/metrics"
 	"github.com/resource-server/resource-server/internal/server"
 	"github.com/resource-server/resource-server/verifier"
 	"github.com/resource-server/resource-server/web"
@@ -27,8 +29,17 @@ import (
 // in-process (and in parallel: nothing here reads the process's state).
 // dir is the directory a relative --config is read from.
 func run(ctx context.Context, args []string, getenv func(string) string, dir string, stdout, stderr io.Writer) error {
+	return runIO(ctx, args, getenv, dir, strings.NewReader(""), stdout, stderr)
+}
+
+// runIO is run with a standard input, which `explain` may read its token
+// from.
+func runIO(ctx context.Context, args []string, getenv func(string) string, dir string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "config" {
 		return runConfig(args[1:], getenv, dir, stdout)
+	}
+	if len(args) > 0 && args[0] == "explain" {
+		return runExplain(ctx, args[1:], getenv, dir, stdin, stdout)
 	}
 	cfg, err := config.Load(args, getenv, dir)
 	if errors.Is(err, flag.ErrHelp) {
@@ -46,16 +57,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, dir str
 	if cfg.Dev {
 		return runDev(ctx, cfg, log, stdout)
 	}
-	v, err := verifier.New(cfg.VerifierConfig(cfg.Issuer, log))
+	v, err := newSet(cfg, cfg.Issuer, log)
 	if err != nil {
 		return err
 	}
-	ln, err := listen(cfg, "PORT", cfg.Addr())
+	listeners, err := listeners(cfg, cfg.Addr(), v, log)
 	if err != nil {
 		return err
 	}
-	handler := server.New(serverDeps(cfg, v, log))
-	log.Info("resource server listening", "addr", ln.Addr().String(), "issuer", cfg.Issuer, "audience", cfg.Audience, "client_id", cfg.ClientID)
+	if len(cfg.Issuers) == 0 {
+		log.Info("resource server listening", "addr", listeners[0].ln.Addr().String(), "issuer", cfg.Issuer, "audience", cfg.Audience, "client_id", cfg.ClientID)
+	} else {
+		log.Info("resource server listening", "addr", listeners[0].ln.Addr().String(), "issuers", cfg.IssuerNames())
+	}
 	// A configuration the issuer itself contradicts (its discovery document
 	// names the issuer with a trailing slash that ISSUER lacks) can never
 	// accept a token: it stops the program, naming the setting to change.
@@ -66,7 +80,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, dir str
 			stop(cfg.VerifierError(err))
 		}
 	}()
-	if err := serve(ctx, log, cfg.ShutdownTimeout, listener{ln, handler}); err != nil {
+	if err := serve(ctx, log, cfg.ShutdownTimeout, listeners...); err != nil {
 		return err
 	}
 	if cause := context.Cause(ctx); !errors.Is(cause, context.Canceled) {
@@ -83,8 +97,19 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
+// newSet builds the program's verifier: always a verifier.Set, of the
+// issuers: list or of the one issuer (issuer: ISSUER, or dev mode's), from
+// config.Config.VerifierConfigs. Its error names the setting to change.
+func newSet(cfg config.Config, issuer string, log *slog.Logger) (*verifier.Set, error) {
+	set, err := verifier.NewSet(cfg.VerifierConfigs(issuer, log)...)
+	if err != nil {
+		return nil, cfg.VerifierError(err)
+	}
+	return set, nil
+}
+
 // serverDeps is what the API's handler needs from the configuration.
-func serverDeps(cfg config.Config, v *verifier.Verifier, log *slog.Logger) server.Deps {
+func serverDeps(cfg config.Config, v server.Verifier, log *slog.Logger) server.Deps {
 	return server.Deps{
 		Verifier:           v,
 		Logger:             log,
@@ -95,24 +120,59 @@ func serverDeps(cfg config.Config, v *verifier.Verifier, log *slog.Logger) serve
 	}
 }
 
-// fetchKeysUntilReady fetches the issuer's keys at start-up, retrying with
-// backoff, so that /readyz turns ready without waiting for a first request.
-// The verifier logs an outage once, when it starts, and again when it ends;
-// each retry is logged at debug level only. A *verifier.ConfigError (the
-// configuration is what is wrong, not the issuer's availability) ends the
-// retries and is returned.
-func fetchKeysUntilReady(ctx context.Context, v *verifier.Verifier, log *slog.Logger) error {
-	wait := 500 * time.Millisecond
+// listeners listens for the API on addr and, when ADMIN_PORT is set, for
+// the admin listener, and pairs each with its handler.
+func listeners(cfg config.Config, addr string, v *verifier.Set, log *slog.Logger) ([]listener, error) {
+	ln, err := listen(cfg, "PORT", addr)
+	if err != nil {
+		return nil, err
+	}
+	deps := serverDeps(cfg, v, log)
+	admin, err := adminListener(cfg, &deps, v, log)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	return append([]listener{{ln, server.New(deps)}}, admin...), nil
+}
+
+// adminListener listens for the admin listener when ADMIN_PORT is set (none
+// otherwise): /healthz, /readyz and /metrics, whose metrics it gives deps
+// to count the API's decisions with. Without it nothing is measured.
+func adminListener(cfg config.Config, deps *server.Deps, v *verifier.Set, log *slog.Logger) ([]listener, error) {
+	if cfg.AdminPort == 0 {
+		return nil, nil
+	}
+	ln, err := listen(cfg, "ADMIN_PORT", cfg.AdminAddr())
+	if err != nil {
+		return nil, err
+	}
+	deps.Metrics = metrics.New(v, metrics.WithIssuers(v.Issuers()...))
+	log.Info("admin listening", "addr", ln.Addr().String(), "paths", "/healthz /readyz "+metrics.Path)
+	return []listener{{ln, server.Admin(*deps, deps.Metrics.Handler())}}, nil
+}
+
+// fetchKeysUntilReady fetches every issuer's keys at start-up, retrying
+// with backoff, so that /readyz turns ready without waiting for a first
+// request. The verifier logs an outage once, when it starts, and again
+// when it ends; each retry is logged at debug level only. A
+// *verifier.ConfigError (the configuration is what is wrong, not the
+// issuer's availability) ends the retries and is returned.
+func fetchKeysUntilReady(ctx context.Context, v *verifier.Set, log *slog.Logger) error {
+	wait, ready := 500*time.Millisecond, false
 	for {
 		err := v.Refresh(ctx)
+		if !ready && v.Ready() {
+			ready = true
+			log.Info("issuer keys fetched; ready", "issuers", v.Issuers())
+		}
 		if err == nil {
-			log.Info("issuer keys fetched; ready", "issuer", v.Issuer())
 			return nil
 		}
 		if ce := (*verifier.ConfigError)(nil); errors.As(err, &ce) {
 			return err
 		}
-		log.Debug("cannot fetch the issuer's keys yet; not ready", "issuer", v.Issuer(), "error", err, "retry_in", wait)
+		log.Debug("cannot fetch every issuer's keys yet", "ready", ready, "error", err, "retry_in", wait)
 		select {
 		case <-ctx.Done():
 			return nil
@@ -229,25 +289,29 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 	webURL := "http://" + net.JoinHostPort(host, strconv.Itoa(webLn.Addr().(*net.TCPAddr).Port))
 	issuerURL := apiURL + devissuer.DefaultIssuerPath
 	iss, v, err := newDevIssuer(cfg, log, issuerURL, webURL)
+	deps := serverDeps(cfg, v, log)
+	var admin []listener
+	if err == nil {
+		admin, err = adminListener(cfg, &deps, v, log)
+	}
 	if err != nil {
 		apiLn.Close()
 		webLn.Close()
 		return err
 	}
-	deps := serverDeps(cfg, v, log)
 	deps.DevIssuer, deps.DevIssuerPath = iss.Handler(), devissuer.DefaultIssuerPath
 	api := server.New(deps)
 	front := web.Handler(web.Config{Issuer: issuerURL, ClientID: devissuer.DefaultSPAClientID, APIBaseURL: apiURL,
 		Scopes: append(slices.Clone(web.DefaultScopes), cfg.RequiredScopes...)})
 	go fetchKeysUntilReady(ctx, v, log)
 	printDevBanner(stdout, apiURL, webURL, issuerURL, iss)
-	return serve(ctx, log, cfg.ShutdownTimeout, listener{apiLn, api}, listener{webLn, front})
+	return serve(ctx, log, cfg.ShutdownTimeout, append([]listener{{apiLn, api}, {webLn, front}}, admin...)...)
 }
 
 // newDevIssuer makes dev mode's authorization server, signing with the
 // first of ALGORITHMS, and the verifier of its tokens, built like the
-// program's (config.Config.VerifierConfig).
-func newDevIssuer(cfg config.Config, log *slog.Logger, issuerURL, webURL string) (*devissuer.Issuer, *verifier.Verifier, error) {
+// program's (config.Config.VerifierConfigs).
+func newDevIssuer(cfg config.Config, log *slog.Logger, issuerURL, webURL string) (*devissuer.Issuer, *verifier.Set, error) {
 	iss, err := devissuer.New(devissuer.Options{
 		Issuer:        issuerURL,
 		Audience:      cfg.Audience,
@@ -264,7 +328,7 @@ func newDevIssuer(cfg config.Config, log *slog.Logger, issuerURL, webURL string)
 	if err != nil {
 		return nil, nil, err
 	}
-	v, err := verifier.New(cfg.VerifierConfig(issuerURL, log))
+	v, err := newSet(cfg, issuerURL, log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -300,9 +364,12 @@ func listen(cfg config.Config, port, addr string) (net.Listener, error) {
 	if err == nil {
 		return ln, nil
 	}
-	setting, value := port, strconv.Itoa(cfg.Port)
-	if port == "FRONTEND_PORT" {
+	setting, value, host := port, strconv.Itoa(cfg.Port), "HOST"
+	switch port {
+	case "FRONTEND_PORT":
 		value = strconv.Itoa(cfg.FrontendPort)
+	case "ADMIN_PORT":
+		value, host = strconv.Itoa(cfg.AdminPort), "ADMIN_HOST"
 	}
 	var why, fix string
 	var dnsErr *net.DNSError
@@ -312,7 +379,10 @@ func listen(cfg config.Config, port, addr string) (net.Listener, error) {
 	case errors.Is(err, syscall.EACCES):
 		why, fix = "permission denied", "to a port from 1024 up (lower ones need privileges)"
 	case errors.Is(err, syscall.EADDRNOTAVAIL) || errors.As(err, &dnsErr):
-		setting, value = "HOST", cfg.Host
+		setting, value = host, cfg.Host
+		if host == "ADMIN_HOST" {
+			value = cfg.AdminHost
+		}
 		why, fix = "no such address on this machine", "to a name or address of this machine, e.g. localhost, or leave it unset to listen on all interfaces"
 	default:
 		why, fix = err.Error(), "to another value"

@@ -36,7 +36,7 @@
 // Validate, Usage (--help), LogValue, Describe (config check), ExampleYAML
 // (config example) and MarkdownTable (the README's table, held to it by a
 // test) are all made from it. The rules on what reaches the verifier are the
-// library's (verifier.Config.Validate, run on what VerifierConfig builds);
+// library's (verifier.Config.Validate, run on what VerifierConfigs builds);
 // Validate names their fields by the settings the user wrote.
 //
 // # Booleans
@@ -85,9 +85,13 @@ type Config struct {
 	ClientID string // SPA_CLIENT_ID: asserted as the token's client when set
 	// Audience is AUDIENCE, the one expected "aud" (verifier.Config.Audiences
 	// holds just it).
-	Audience  string
-	Port      int    // PORT
-	Host      string // HOST
+	Audience string
+	Port     int    // PORT
+	Host     string // HOST
+	// AdminPort and AdminHost are ADMIN_PORT and ADMIN_HOST: the admin
+	// listener's address; AdminPort 0 means none.
+	AdminPort int
+	AdminHost string
 	PublicURL string // PUBLIC_URL, without a trailing slash once loaded
 	// InsecureAllowHTTP is OKTA_TESTING_DISABLEHTTPSCHECK: an http issuer
 	// and JWKS URL are allowed.
@@ -113,6 +117,13 @@ type Config struct {
 	ShutdownTimeout          time.Duration // SHUTDOWN_TIMEOUT
 	// ConfigFile is --config, relative to Load's dir unless absolute.
 	ConfigFile string
+	// Issuers is the YAML file's issuers: list, each entry with the global
+	// settings it does not set itself; nil for the one-issuer shorthand
+	// (Issuer, ClientID, Audience, JWKSURL), which it replaces.
+	Issuers []IssuerConfig
+
+	// issuersSource is where the issuers: list stands in the file.
+	issuersSource Source
 
 	// sources maps a setting's name (see Error.Field) to where its value
 	// came from. Nil when the Config was not built by Load.
@@ -165,6 +176,15 @@ func (c Config) file() string {
 // (IPv6 literals bracketed).
 func (c Config) Addr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Port)) }
 
+// AdminAddr is the admin listener's address, AdminHost and AdminPort
+// joined for net.Listen; "" when AdminPort is 0 (no admin listener).
+func (c Config) AdminAddr() string {
+	if c.AdminPort == 0 {
+		return ""
+	}
+	return net.JoinHostPort(c.AdminHost, strconv.Itoa(c.AdminPort))
+}
+
 // Level is LogLevel as a slog.Level; info for an unknown level.
 func (c Config) Level() slog.Level {
 	switch strings.ToLower(c.LogLevel) {
@@ -189,6 +209,9 @@ func (c Config) LogValue() slog.Value {
 			key = "config_file"
 		}
 		attrs = append(attrs, slog.String(key, s.display(c)))
+	}
+	if len(c.Issuers) > 0 {
+		attrs = append(attrs, slog.Any("issuers", c.IssuerNames()))
 	}
 	return slog.GroupValue(attrs...)
 }
@@ -237,14 +260,25 @@ func shortDuration(d time.Duration) string {
 	return t
 }
 
-// VerifierConfig is the one path from the settings to a verifier.Config,
-// for the program and for dev mode alike. issuer is the issuer to trust:
-// Issuer, or in dev mode the embedded issuer's URL, known once its listener
-// is bound. In dev mode http is allowed and no leeway is given (issuer and
-// verifier share one clock); the settings dev mode cannot honour (JWKS_URL,
-// SPA_CLIENT_ID, ALLOW_MISSING_AUDIENCE) are refused by Validate, never
-// dropped here.
-func (c Config) VerifierConfig(issuer string, log *slog.Logger) verifier.Config {
+// VerifierConfigs is the one path from the settings to the verifier's
+// configurations, for the program, `explain` and dev mode alike: one
+// verifier.Config per issuer, in the order of the issuers: list, or the one
+// of the shorthand (ISSUER, SPA_CLIENT_ID, AUDIENCE, JWKS_URL) when there is
+// no list. issuer is the shorthand's issuer to trust: Issuer, or in dev
+// mode the embedded issuer's URL, known once its listener is bound; the
+// list ignores it. In dev mode http is allowed and no leeway is given
+// (issuer and verifier share one clock); the settings dev mode cannot
+// honour (JWKS_URL, SPA_CLIENT_ID, ALLOW_MISSING_AUDIENCE, issuers:) are
+// refused by Validate, never dropped here.
+func (c Config) VerifierConfigs(issuer string, log *slog.Logger) []verifier.Config {
+	if len(c.Issuers) > 0 {
+		vcs := make([]verifier.Config, len(c.Issuers))
+		for i, ic := range c.Issuers {
+			vcs[i] = ic.verifierConfig(c)
+			vcs[i].Logger = log
+		}
+		return vcs
+	}
 	vc := verifier.Config{
 		Issuer:                 issuer,
 		ClientID:               c.ClientID,
@@ -261,7 +295,20 @@ func (c Config) VerifierConfig(issuer string, log *slog.Logger) verifier.Config 
 		vc.InsecureAllowHTTP = true
 		vc.Leeway = verifier.NoLeeway
 	}
-	return vc
+	return []verifier.Config{vc}
+}
+
+// IssuerNames lists the issuers the configuration trusts, as configured
+// (a template issuer keeps its {tenantid}): the issuers: list's, or Issuer.
+func (c Config) IssuerNames() []string {
+	if len(c.Issuers) == 0 {
+		return []string{c.Issuer}
+	}
+	names := make([]string, len(c.Issuers))
+	for i, ic := range c.Issuers {
+		names[i] = ic.Issuer
+	}
+	return names
 }
 
 // DevAlgorithm is the algorithm dev mode's issuer signs with: the first of

@@ -53,8 +53,34 @@ func ExampleYAML(w io.Writer) {
 		wrap(&b, "# ", text+". Environment "+s.env+", flag --"+s.flag+".")
 		b.WriteString(s.key() + ": " + yamlScalar(s, s.exampleText()) + "\n")
 	}
+	exampleIssuers(&b)
 	io.WriteString(w, b.String())
 }
+
+// exampleIssuers writes the example file's commented issuers: block: what
+// the list is, each key of an entry with its help and default, and the
+// README's two-issuer example.
+func exampleIssuers(b *strings.Builder) {
+	b.WriteByte('\n')
+	wrap(b, "# ", "issuers: several authorization servers, each with its own audiences, clients, keys and rules; "+
+		"a token is checked by the entry whose issuer is its \"iss\". The list replaces issuer, client_id, audience and jwks_url above: "+
+		"remove those when you uncomment it. The keys of an entry:")
+	for _, s := range issuerSettings {
+		wrap(b, "#   ", s.key+": "+s.help+". Default: "+s.defDoc+".")
+	}
+	b.WriteString(exampleIssuersYAML)
+}
+
+// exampleIssuersYAML is the README's example of the issuers: list, commented.
+const exampleIssuersYAML = `# issuers:
+#   - issuer: https://dev-123456.okta.com/oauth2/default
+#     audiences: [api://default]
+#     client_ids: [0oa1b2c3d4]
+#   - issuer: https://login.microsoftonline.com/{tenantid}/v2.0
+#     audiences: [api://orders]
+#     jwks_url: https://login.microsoftonline.com/common/discovery/v2.0/keys
+#     tenants: [72f988bf-86f1-41af-91ab-2d7cd011db47]
+`
 
 // MarkdownTable returns the README's table of settings, one row per
 // setting: environment variable, flag, YAML key, key in
@@ -79,6 +105,21 @@ func MarkdownTable() string {
 	return b.String()
 }
 
+// MarkdownIssuerTable returns the README's table of the keys of an
+// issuers: entry, one row per key: key, default and help.
+func MarkdownIssuerTable() string {
+	var b strings.Builder
+	b.WriteString("| Key | Default | Meaning |\n|---|---|---|\n")
+	for _, s := range issuerSettings {
+		def := s.defDoc
+		if s.global != "" {
+			def = "`" + s.global + "`"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", s.key, def, s.help)
+	}
+	return b.String()
+}
+
 // Describe writes the effective configuration, one setting a line: its
 // name, its value (secrets redacted) and where the value came from (flag,
 // env, file and line, or default). `resource-server config check` prints it.
@@ -90,6 +131,22 @@ func (c Config) Describe(w io.Writer) error {
 			v = `""`
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", s.name(), v, c.Source(s.name()).origin())
+	}
+	for _, ic := range c.Issuers {
+		for _, s := range issuerSettings {
+			v := s.display(ic)
+			if v == "" {
+				v = `""`
+			}
+			origin := ic.sources[s.key].origin()
+			switch {
+			case s.global != "" && ic.sources[s.key].Name != ic.name(s.key):
+				origin = "as " + s.global + ", " + origin
+			case ic.sources[s.key].Kind == SourceUnknown:
+				origin = "default"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", ic.name(s.key), v, origin)
+		}
 	}
 	return tw.Flush()
 }

@@ -42,7 +42,7 @@ const fileExample = `{"resourceServer":{"port":8000,"oidc":{"issuer":"https://de
 // .yml is a YAML file (see decodeYAML), anything else JSON in the Express
 // sample's shape. A missing file is no error unless explicit (named by
 // --config). Empty strings and nulls count as unset.
-func readFile(path, name string, explicit bool) (map[string]fileValue, error) {
+func readFile(path, name string, explicit bool) (map[string]fileValue, *issuerList, error) {
 	src := Source{Kind: SourceDefault}
 	if explicit {
 		src = Source{Kind: SourceFlag, Name: "--config"}
@@ -51,6 +51,27 @@ func readFile(path, name string, explicit bool) (map[string]fileValue, error) {
 		return &Error{Field: "--config", Value: path, Source: src, Problem: problem, Fix: fix, Err: err}
 	}
 
+	data, err := readBytes(path, explicit, fileErr)
+	if err != nil || data == nil {
+		return nil, nil, err
+	}
+	if isYAML(name) {
+		return decodeYAML(data, path, src)
+	}
+	vals, err := decodeFile(data, path, src)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make(map[string]fileValue, len(vals))
+	for key, v := range vals {
+		out[settingForFileKey(key).name()] = fileValue{raw: v, src: Source{Kind: SourceFile, Name: key, File: path}}
+	}
+	return out, nil, nil
+}
+
+// readBytes reads the file at path: nil and no error when it is missing
+// but was not named explicitly.
+func readBytes(path string, explicit bool, fileErr func(problem, fix string, err error) error) ([]byte, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) && !explicit {
 		return nil, nil
@@ -69,19 +90,7 @@ func readFile(path, name string, explicit bool) (map[string]fileValue, error) {
 	if len(data) > maxFileBytes {
 		return nil, fileErr("is larger than 1 MiB", "point --config at a configuration file, a few hundred bytes long", nil)
 	}
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a byte-order mark some editors write
-	if isYAML(name) {
-		return decodeYAML(data, path, src)
-	}
-	vals, err := decodeFile(data, path, src)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]fileValue, len(vals))
-	for key, v := range vals {
-		out[settingForFileKey(key).name()] = fileValue{raw: v, src: Source{Kind: SourceFile, Name: key, File: path}}
-	}
-	return out, nil
+	return bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), nil // a byte-order mark some editors write
 }
 
 // isYAML says whether the file named name is read as YAML.

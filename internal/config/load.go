@@ -78,6 +78,7 @@ var checkedWith = map[string][]string{
 	"ISSUER":                 {"DEV", "OKTA_TESTING_DISABLEHTTPSCHECK"},
 	"JWKS_URL":               {"DEV", "OKTA_TESTING_DISABLEHTTPSCHECK"},
 	"FRONTEND_PORT":          {"DEV", "PORT"},
+	"ADMIN_PORT":             {"DEV", "PORT", "FRONTEND_PORT"},
 	"SPA_CLIENT_ID":          {"DEV", "ALLOW_MISSING_AUDIENCE"},
 	"ALGORITHMS":             {"DEV"},
 	"ALLOW_MISSING_AUDIENCE": {"DEV", "SPA_CLIENT_ID"},
@@ -146,7 +147,7 @@ func load(args []string, getenv func(string) string, dir string) (c Config, bad 
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(dir, path)
 	}
-	fileVals, err := readFile(path, c.ConfigFile, flags[cfgFlag].set)
+	fileVals, issuers, err := readFile(path, c.ConfigFile, flags[cfgFlag].set)
 	if err != nil {
 		return Config{}, nil, err
 	}
@@ -155,6 +156,13 @@ func load(args []string, getenv func(string) string, dir string) (c Config, bad 
 			if err := layer(&c, s, flags[s], getenv, fileVals); err != nil {
 				bad = append(bad, err)
 			}
+		}
+	}
+	if issuers != nil {
+		c.issuersSource = issuers.src
+		c.Issuers = issuers.entries
+		for i := range c.Issuers {
+			c.Issuers[i].inherit(&c)
 		}
 	}
 	if c.Dev && c.sources["HOST"].Kind == SourceDefault {
@@ -347,4 +355,46 @@ func splitList(s string) []string {
 		}
 	}
 	return list
+}
+
+// SplitArgs separates the arguments of a subcommand that takes the
+// settings' flags and positional arguments after them (`resource-server
+// explain [flags] [METHOD PATH] [TOKEN]`), by the flag package's rules: the
+// flags end at the first argument that is not one, or after "--". extra
+// names the subcommand's own flags, each taking a value (explain's
+// "jwks"); their values are returned by name. flags holds the settings'
+// flags, for Load. A flag no setting or extra has is an *Error naming the
+// nearest; -h or --help an error wrapping flag.ErrHelp.
+func SplitArgs(args []string, extra ...string) (flags []string, extras map[string]string, rest []string, err error) {
+	fs := flag.NewFlagSet("resource-server", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	raw := map[string]*rawFlag{}
+	for _, s := range settings {
+		raw[s.flag] = &rawFlag{isBool: s.kind == kindBool || s.kind == kindLooseBool}
+		fs.Var(raw[s.flag], s.flag, s.help)
+	}
+	extraFlags := map[string]*rawFlag{}
+	for _, name := range extra {
+		extraFlags[name] = &rawFlag{}
+		fs.Var(extraFlags[name], name, "")
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, nil, nil, err
+		}
+		return nil, nil, nil, flagError(err, args)
+	}
+	for _, s := range settings {
+		if f := raw[s.flag]; f.set {
+			flags = append(flags, "--"+s.flag+"="+f.val)
+		}
+	}
+	extras = map[string]string{}
+	for name, f := range extraFlags {
+		if f.set {
+			extras[name] = f.val
+		}
+	}
+	return flags, extras, fs.Args(), nil
 }

@@ -150,6 +150,12 @@ func tokenSettings() []*setting {
 // logs, shutdown and configuration file.
 func serverSettings() []*setting {
 	return []*setting{
+		{flag: "admin-port", env: "ADMIN_PORT", meta: "N", kind: kindInt, defDoc: "none: no admin listener",
+			help: "TCP port of the admin listener, 1-65535, serving /healthz, /readyz and /metrics apart from the API; 0 or unset for none",
+			ptr:  func(c *Config) any { return &c.AdminPort }, check: checkAdminPort},
+		{flag: "admin-host", env: "ADMIN_HOST", meta: "HOST", def: "127.0.0.1",
+			help: "host name or IP address the admin listener listens on; loopback unless told otherwise, e.g. 0.0.0.0 for a scraper on another host",
+			ptr:  func(c *Config) any { return &c.AdminHost }, check: checkAdminHost},
 		{flag: "cors-origins", env: "CORS_ALLOWED_ORIGINS", meta: "ORIGINS", def: "*", kind: kindList,
 			help: "comma-separated origins browsers may call the API from, e.g. https://app.example.com,http://localhost:8080; * for any",
 			ptr:  func(c *Config) any { return &c.CORSAllowedOrigins }, check: checkCORS},

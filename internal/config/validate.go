@@ -31,7 +31,7 @@ func (r *report) places(name string) string { return r.c.Places(name) }
 // Validate checks a configuration and reports every problem found, each an
 // *Error, joined with errors.Join; nil when the configuration can run. Load
 // calls it. Each setting's own checks come first, then the verifier's rules
-// (verifier.Config.Validate on what VerifierConfig builds), whose
+// (verifier.Config.Validate on what VerifierConfigs builds), whose
 // *verifier.ConfigError is named by the setting the user wrote (Issuer →
 // ISSUER). In dev mode Issuer must be empty (the embedded issuer is used)
 // and the https check does not apply.
@@ -46,11 +46,15 @@ func (c Config) Validate() error {
 	for _, err := range r.errs {
 		own[err.(*Error).Field] = true
 	}
+	if len(c.Issuers) > 0 {
+		c.validateIssuers(r, own)
+		return errors.Join(r.errs...)
+	}
 	issuer := c.Issuer
 	if c.Dev {
 		issuer = "http://" + net.JoinHostPort("localhost", strconv.Itoa(c.Port)) + "/oauth2/default"
 	}
-	if err := c.VerifierConfig(issuer, nil).Validate(); err != nil {
+	if err := c.VerifierConfigs(issuer, nil)[0].Validate(); err != nil {
 		for _, e := range unjoin(err) {
 			if m := c.fromVerifier(e); m != nil && !own[m.Field] {
 				r.errs = append(r.errs, m)
@@ -73,6 +77,17 @@ func (c Config) VerifierError(err error) error {
 	var ce *verifier.ConfigError
 	if !errors.As(err, &ce) {
 		return err
+	}
+	if len(c.Issuers) > 0 {
+		i := ce.Position - 1              // verifier.NewSet's position, from 1
+		if i < 0 || i >= len(c.Issuers) { // an error found later, e.g. by Refresh: named by its issuer
+			i = slices.IndexFunc(c.Issuers, func(ic IssuerConfig) bool {
+				return ic.Issuer == ce.Issuer || ce.Field == "Issuer" && ic.Issuer == ce.Value
+			})
+		}
+		if i >= 0 {
+			return c.fromVerifierEntry(c.Issuers[i], err)
+		}
 	}
 	return c.fromVerifier(err)
 }
@@ -113,6 +128,10 @@ func (c Config) fromVerifier(err error) *Error {
 const exampleIssuer = "https://dev-123456.okta.com/oauth2/default"
 
 func checkIssuer(c Config, r *report) {
+	if c.issuersSource.Kind != SourceUnknown {
+		checkShorthand(c, r)
+		return
+	}
 	switch {
 	case c.Dev && c.Issuer != "":
 		r.bad("ISSUER", c.Issuer, "is set together with --dev",
@@ -135,7 +154,7 @@ func devRefuses(c Config, r *report, name, value, why string) {
 }
 
 func checkClientID(c Config, r *report) {
-	if c.ClientID != "" {
+	if c.ClientID != "" && c.issuersSource.Kind == SourceUnknown {
 		devRefuses(c, r, "SPA_CLIENT_ID", c.ClientID, "dev mode's issuer mints tokens for two clients (the curl line's and the front-end's), and asserting one would refuse the other's")
 	}
 }
@@ -147,7 +166,7 @@ func checkAudience(c Config, r *report) {
 }
 
 func checkJWKSURL(c Config, r *report) {
-	if c.JWKSURL != "" {
+	if c.JWKSURL != "" && c.issuersSource.Kind == SourceUnknown {
 		devRefuses(c, r, "JWKS_URL", c.JWKSURL, "--dev serves its own keys")
 	}
 }
@@ -181,12 +200,33 @@ func checkFrontendPort(c Config, r *report) { checkPortValue(r, "FRONTEND_PORT",
 
 func checkPortValue(r *report, name string, p int) {
 	if p < 1 || p > 65535 {
-		r.bad(name, strconv.Itoa(p), "is out of range", "set "+r.places(name)+" to a port from 1 to 65535, e.g. "+settingByName(name).def)
+		example := settingByName(name).def
+		if example == "" {
+			example = "9090"
+		}
+		r.bad(name, strconv.Itoa(p), "is out of range", "set "+r.places(name)+" to a port from 1 to 65535, e.g. "+example)
 		return
 	}
 	if name == "FRONTEND_PORT" && r.c.Dev && r.c.Port == p {
 		r.bad("FRONTEND_PORT", strconv.Itoa(p), "is the API's port too",
 			"in dev mode the front-end has an origin of its own: set "+r.places("FRONTEND_PORT")+" or "+r.places("PORT")+" to another port")
+	}
+}
+
+func checkAdminPort(c Config, r *report) {
+	if c.AdminPort == 0 {
+		return
+	}
+	checkPortValue(r, "ADMIN_PORT", c.AdminPort)
+	if c.AdminPort == c.Port || c.Dev && c.AdminPort == c.FrontendPort {
+		r.bad("ADMIN_PORT", strconv.Itoa(c.AdminPort), "is the port of another listener",
+			"set "+r.places("ADMIN_PORT")+" to a port of its own, e.g. 9090, or unset it for no admin listener")
+	}
+}
+
+func checkAdminHost(c Config, r *report) {
+	if problem, fix := checkHost(c.AdminHost); problem != "" {
+		r.bad("ADMIN_HOST", c.AdminHost, problem, fmt.Sprintf(fix, r.places("ADMIN_HOST")))
 	}
 }
 

@@ -9,7 +9,7 @@ import (
 )
 
 // TestVerifierRulesOnce: the rules on the verifier's settings live in
-// verifier.Config.Validate; the program applies them to what VerifierConfig
+// verifier.Config.Validate; the program applies them to what VerifierConfigs
 // builds and names the setting the user wrote, with its places, in place of
 // the library's field.
 func TestVerifierRulesOnce(t *testing.T) {
@@ -42,7 +42,7 @@ func TestVerifierRulesOnce(t *testing.T) {
 				t.Fatal(err, bad)
 			}
 			var ce *verifier.ConfigError
-			if err := c.VerifierConfig(c.Issuer, nil).Validate(); !errors.As(err, &ce) || ce.Field != tt.field {
+			if err := c.VerifierConfigs(c.Issuer, nil)[0].Validate(); !errors.As(err, &ce) || ce.Field != tt.field {
 				t.Fatalf("the library: %v, want a *ConfigError on %s", err, tt.field)
 			}
 			_, err = Load(nil, envOf(tt.env), t.TempDir())

@@ -109,7 +109,7 @@ func TestYAMLFile(t *testing.T) {
 }
 
 // TestDevModeHonoursOrRefuses: dev mode honours ALGORITHMS, REQUIRE_AT_JWT
-// and KEYS_MAX_AGE through the one VerifierConfig, and refuses what it cannot
+// and KEYS_MAX_AGE through the one VerifierConfigs, and refuses what it cannot
 // honour instead of dropping it.
 func TestDevModeHonoursOrRefuses(t *testing.T) {
 	t.Parallel()
@@ -132,7 +132,7 @@ func TestDevModeHonoursOrRefuses(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				vc := c.VerifierConfig("http://localhost:8000/oauth2/default", nil)
+				vc := c.VerifierConfigs("http://localhost:8000/oauth2/default", nil)[0]
 				if c.DevAlgorithm() != "ES256" || strings.Join(vc.Algorithms, ",") != "ES256,RS256" || !vc.RequireAccessTokenType ||
 					vc.MaxKeyAge != c.MaxKeyAge || !vc.InsecureAllowHTTP || vc.Leeway != verifier.NoLeeway {
 					t.Errorf("VerifierConfig = %+v", vc)
@@ -147,7 +147,7 @@ func TestDevModeHonoursOrRefuses(t *testing.T) {
 	}
 }
 
-// TestVerifierConfigMatchesProgram: outside dev mode, VerifierConfig carries
+// TestVerifierConfigMatchesProgram: outside dev mode, VerifierConfigs carries
 // every verifier setting as loaded, and KEYS_MAX_AGE means what MaxKeyAge
 // means (0: the default, with a warning; none: no bound).
 func TestVerifierConfigMatchesProgram(t *testing.T) {
@@ -158,7 +158,7 @@ func TestVerifierConfigMatchesProgram(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vc := c.VerifierConfig(c.Issuer, slog.Default())
+	vc := c.VerifierConfigs(c.Issuer, slog.Default())[0]
 	if vc.Issuer != okIssuer || vc.ClientID != "0oa1" || !vc.AllowMissingAudience || vc.MaxKeyAge != 0 || vc.JWKSURL != env["JWKS_URL"] ||
 		!vc.InsecureAllowHTTP || vc.Leeway != 0 || len(vc.Audiences) != 1 || vc.Audiences[0] != "api://default" {
 		t.Errorf("VerifierConfig = %+v", vc)

@@ -16,30 +16,36 @@ import (
 // nearest valid key. A key holding a mapping or a sequence of mappings (the
 // per-issuer issuers: and the routes: to come) would get a walker of its
 // own beside yamlValue. Empty strings and nulls count as unset.
-func decodeYAML(data []byte, path string, src Source) (map[string]fileValue, error) {
+func decodeYAML(data []byte, path string, src Source) (map[string]fileValue, *issuerList, error) {
 	fileErr := func(problem, fix string, err error) error {
 		return &Error{Field: "--config", Value: path, Source: src, Problem: problem, Fix: fix, Err: err}
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fileErr("is not valid YAML ("+err.Error()+")", "fix the YAML there; `resource-server config example` prints a valid file", err)
+		return nil, nil, fileErr("is not valid YAML ("+err.Error()+")", "fix the YAML there; `resource-server config example` prints a valid file", err)
 	}
 	vals := map[string]fileValue{}
 	if len(doc.Content) == 0 {
-		return vals, nil // an empty file, or only comments
+		return vals, nil, nil // an empty file, or only comments
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
-		return nil, fileErr(fmt.Sprintf("does not hold a mapping of settings (line %d)", root.Line),
+		return nil, nil, fileErr(fmt.Sprintf("does not hold a mapping of settings (line %d)", root.Line),
 			"write one setting per line, key: value, e.g. \"issuer: "+exampleIssuer+"\"", nil)
 	}
 	var errs []error
+	var issuers *issuerList
 	seen := map[string]int{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
 		s := settingByKey(k.Value)
 		switch {
-		case s == nil:
+		case k.Value == issuersKey && seen[k.Value] == 0:
+			seen[k.Value] = k.Line
+			list, err := decodeIssuers(k, v, path)
+			issuers = list
+			errs = append(errs, err)
+		case s == nil && k.Value != issuersKey:
 			errs = append(errs, unknownYAMLKey(k, path, src))
 		case seen[k.Value] != 0:
 			errs = append(errs, fileErr(fmt.Sprintf("sets %s twice, on lines %d and %d", k.Value, seen[k.Value], k.Line), "keep one of them", nil))
@@ -53,7 +59,7 @@ func decodeYAML(data []byte, path string, src Source) (map[string]fileValue, err
 			}
 		}
 	}
-	return vals, errors.Join(errs...)
+	return vals, issuers, errors.Join(errs...)
 }
 
 // yamlValue reads the value v of s's key k. set is false for a null or an
@@ -90,7 +96,7 @@ func yamlValue(s *setting, k, v *yaml.Node, path string) (fv fileValue, set bool
 
 // unknownYAMLKey reports a key that no setting has, with the nearest one.
 func unknownYAMLKey(k *yaml.Node, path string, src Source) error {
-	keys := make([]string, 0, len(settings))
+	keys := []string{issuersKey}
 	for _, s := range settings {
 		if s.key() != "" {
 			keys = append(keys, s.key())
@@ -103,6 +109,9 @@ func unknownYAMLKey(k *yaml.Node, path string, src Source) error {
 	return &Error{Field: "--config", Value: path, Source: src,
 		Problem: fmt.Sprintf("has the unknown key %q on line %d", k.Value, k.Line), Fix: fix}
 }
+
+// issuersKey is the YAML key of the list of issuers (see IssuerConfig).
+const issuersKey = "issuers"
 
 // settingByKey finds the setting whose YAML key is key; nil for none.
 func settingByKey(key string) *setting {

@@ -3,9 +3,12 @@ package server
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/resource-server/resource-server/bearer"
 	"github.com/resource-server/resource-server/internal/jsonerror"
+	"github.com/resource-server/resource-server/verifier"
 )
 
 // welcome is the Express sample's text, two spaces and all: clients and
@@ -52,17 +55,67 @@ func handleHealth() http.Handler {
 	})
 }
 
-// handleReady tells the truth about the keys: not ready until the issuer's
-// keys are held, so a load balancer does not send traffic that would all be
-// refused.
-func handleReady(v Verifier) http.Handler {
+// readiness is the body of /readyz: the verdict, the rule that gives it,
+// and each issuer's key state.
+type readiness struct {
+	Status  string        `json:"status"` // "ready" or "not ready"
+	Rule    string        `json:"rule"`
+	Issuers []issuerState `json:"issuers"`
+}
+
+// issuerState is one issuer's key state in /readyz.
+type issuerState struct {
+	Issuer string `json:"issuer"`
+	Ready  bool   `json:"ready"`
+	Keys   int    `json:"keys"`
+	// KeysAgeSeconds is how long ago a fetch last confirmed the keys; null
+	// before the first.
+	KeysAgeSeconds *int64 `json:"keys_age_seconds"`
+	LastError      string `json:"last_error,omitempty"`
+	Tenants        int    `json:"tenants,omitempty"`
+}
+
+// handleReady tells the truth about the keys: 200 or 503 as the verifier's
+// readiness rule (verifier.ReadyRule, said in the body) decides, so a load
+// balancer does not send traffic that would all be refused, with each
+// issuer's key state: ready, key count, age of its keys, last error.
+func handleReady(v Verifier, now func() time.Time) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !v.Ready() {
-			writeJSON(w, r, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": "the issuer's keys are not held: not fetched yet, or older than the maximum key age while the issuer does not answer"})
-			return
+		body := readiness{Status: "ready", Rule: verifier.ReadyRule}
+		t := now()
+		for _, st := range v.Status() {
+			is := issuerState{Issuer: st.Issuer, Ready: st.Ready, Keys: st.KeyCount, LastError: st.LastError, Tenants: st.Tenants}
+			if !st.KeysFetched.IsZero() {
+				age := int64(t.Sub(st.KeysFetched) / time.Second)
+				is.KeysAgeSeconds = &age
+			}
+			body.Issuers = append(body.Issuers, is)
 		}
-		writeJSON(w, r, http.StatusOK, map[string]string{"status": "ready"})
+		status := http.StatusOK
+		if !v.Ready() {
+			body.Status, status = "not ready", http.StatusServiceUnavailable
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		writeJSON(w, r, status, body)
 	})
+}
+
+// Admin returns the admin listener's handler: /healthz and /readyz as the
+// API serves them, and metrics (nil for none) at /metrics; anything else
+// 404. No CORS, no authentication: the listener is loopback unless its
+// operator says otherwise (ADMIN_HOST).
+func Admin(d Deps, metrics http.Handler) http.Handler {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /healthz", handleHealth())
+	mux.Handle("GET /readyz", handleReady(d.Verifier, d.Now))
+	if metrics != nil {
+		mux.Handle("GET /metrics", metrics)
+	}
+	mux.Handle("/", handleNotFound())
+	return mux
 }
 
 // metadataPath is where the RFC 9728 protected-resource metadata is served,
@@ -78,11 +131,20 @@ type resourceMetadata struct {
 }
 
 // handleResourceMetadata serves RFC 9728 protected-resource metadata, so a
-// client can discover which authorization server issues tokens for us. Its
+// client can discover which authorization servers issue tokens for us: every
+// configured issuer, in order, except template issuers (holding
+// "{tenantid}"): authorization_servers holds issuer identifiers, URLs a
+// client can fetch metadata from (RFC 9728 §2, RFC 8414), which a template
+// is not, and listing its tenants would publish the tenants trusted. Its
 // resource is the identifier the metadata URL derives from (§3.3): the base
 // URL, PublicURL or the request's.
 func handleResourceMetadata(d Deps) http.Handler {
-	servers := []string{d.Verifier.Issuer()}
+	servers := []string{}
+	for _, iss := range d.Verifier.Issuers() {
+		if !strings.Contains(iss, "{") {
+			servers = append(servers, iss)
+		}
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		base := baseURL(d.PublicURL, r)
 		if base == "" {

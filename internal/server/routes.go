@@ -24,6 +24,9 @@ func routes(d Deps) http.Handler {
 			return ""
 		}
 	}
+	if d.Metrics != nil {
+		opts.Observe = d.Metrics.Observe
+	}
 	auth := bearer.Middleware(d.Verifier, opts)
 
 	if len(d.RequiredScopes) > 0 {
@@ -38,7 +41,7 @@ func routes(d Deps) http.Handler {
 		mux.Handle("GET /secure", auth(handleSecure()))
 	}
 	mux.Handle("GET /healthz", handleHealth())
-	mux.Handle("GET /readyz", handleReady(d.Verifier))
+	mux.Handle("GET /readyz", handleReady(d.Verifier, d.Now))
 	mux.Handle("GET "+metadataPath, handleResourceMetadata(d))
 	mux.Handle("/", handleNotFound())
 

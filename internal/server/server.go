@@ -11,14 +11,19 @@ import (
 
 	"github.com/resource-server/resource-server/bearer"
 	"github.com/resource-server/resource-server/internal/jsonerror"
+	"github.com/resource-server/resource-server/internal/metrics"
+	"github.com/resource-server/resource-server/verifier"
 )
 
 // Verifier is what the server needs of a token verifier: verification for
-// the bearer middleware, and whether keys are held for readiness.
+// the bearer middleware, readiness and each issuer's key state for /readyz,
+// and the issuers for the RFC 9728 metadata. *verifier.Set (the program's,
+// one issuer or many) and *verifier.Verifier implement it.
 type Verifier interface {
 	bearer.AccessTokenVerifier
 	Ready() bool
-	Issuer() string
+	Issuers() []string
+	Status() []verifier.IssuerStatus
 }
 
 // Deps are the server's dependencies; New takes them all explicitly.
@@ -46,6 +51,11 @@ type Deps struct {
 	// DevIssuerPath (it answers its own CORS).
 	DevIssuer     http.Handler
 	DevIssuerPath string
+	// Metrics, when set, counts the bearer middleware's decisions and times
+	// every request by route; it is served elsewhere (the admin listener,
+	// metrics.(*Metrics).Handler), never by this handler. Nil: nothing is
+	// measured, at no cost.
+	Metrics *metrics.Metrics
 }
 
 // New returns the program's whole HTTP handler.
@@ -60,7 +70,11 @@ func New(d Deps) http.Handler {
 		d.CORSAllowedOrigins = []string{"*"}
 	}
 	d.PublicURL = strings.TrimRight(d.PublicURL, "/")
-	return withRecovery(d.Logger, withAccessLog(d.Logger, routes(d)))
+	h := routes(d)
+	if d.Metrics != nil {
+		h = d.Metrics.Instrument(h)
+	}
+	return withRecovery(d.Logger, withAccessLog(d.Logger, h))
 }
 
 // statusRecorder remembers the status code for the access log.

@@ -100,6 +100,7 @@ var targets = []struct{ id, title, color string }{
 	{"ceiling", "ceiling (net/http, no auth)", "#9e9e9e"},
 	{"floor", "floor server (ceiling + RSA floor per request, no cache)", "#6e40c9"},
 	{"ours", "ours (resource-server)", "#1f6feb"},
+	{"ours-metrics", "ours with metrics on (decisions counted, requests timed)", "#2da44e"},
 	{"express", "Express sample (@okta/jwt-verifier)", "#e36209"},
 }
 
@@ -160,6 +161,7 @@ func main() {
 		}
 	}
 	report := render(*title, meta, cells, mem, *svg, *update)
+	report = strings.TrimSuffix(report, "\n") + roundRatios(runs["repeated"])
 	if *svg != "" {
 		if err := os.WriteFile(*svg, []byte(chart(meta, cells)), 0o644); err != nil {
 			fail(err)
@@ -173,6 +175,54 @@ func main() {
 func fail(err error) {
 	fmt.Fprintln(os.Stderr, "loadreport:", err)
 	os.Exit(1)
+}
+
+// roundRatios reports, for the repeated-token scenario, ours ÷ ceiling and
+// ours with metrics ÷ ceiling as the median of the per-round ratios (the
+// targets of a round ran seconds apart, so that a ratio within a round is
+// less noisy than a ratio of medians), with the target for metrics on.
+func roundRatios(byTarget map[string][]line) string {
+	var b strings.Builder
+	for _, t := range []struct {
+		id, name string
+		min      float64
+	}{{"ours", "repeated token, metrics off", 0}, {"ours-metrics", "repeated token, metrics on: ≥ 0.95 × the ceiling's requests/s", 0.95}} {
+		r, each := perRound(byTarget[t.id], byTarget["ceiling"])
+		if len(each) == 0 {
+			continue
+		}
+		if b.Len() == 0 {
+			b.WriteString("\n| ÷ ceiling, per round (repeated token) | median of the per-round ratios | each round | |\n|---|--:|---|---|\n")
+		}
+		verdict := "reference"
+		if t.min > 0 {
+			verdict = "holds"
+			if r < t.min {
+				verdict = "**misses**"
+			}
+		}
+		fmt.Fprintf(&b, "| %s | %.3f | %s | %s |\n", t.name, r, strings.Join(each, " "), verdict)
+	}
+	return b.String()
+}
+
+// perRound pairs the runs of two targets by round and returns the median
+// of their requests/s ratios and each ratio.
+func perRound(a, base []line) (float64, []string) {
+	rps := func(l line) float64 { return l.Result.Requests / (l.Result.DurationUS / 1e6) }
+	byRound := map[int]float64{}
+	for _, l := range base {
+		byRound[l.Round] = rps(l)
+	}
+	var ratios []float64
+	var each []string
+	for _, l := range a {
+		if c, ok := byRound[l.Round]; ok && c > 0 {
+			ratios = append(ratios, rps(l)/c)
+			each = append(each, fmt.Sprintf("%.2f", rps(l)/c))
+		}
+	}
+	return median(ratios), each
 }
 
 func median(v []float64) float64 {

@@ -10,6 +10,12 @@
 //	  wrk -t2 -c32 -d10s -s bench/load/bearer.lua http://127.0.0.1:18080/api/messages
 //	go tool pprof -top -cum profserve cpu.pprof
 //
+// With -metrics the handler counts and times requests (internal/metrics, as
+// the program does when its admin listener is on) and GET /metrics is served
+// on the -pprof port; -pprof 0 serves neither pprof nor metrics (a port of
+// its own for the API only). scripts/bench-load uses it so when the program
+// has no admin listener to turn on.
+//
 // It is for profiles only: the figures of docs/BENCHMARKS.md come from the
 // real binary. Keep its wiring in step with cmd/resource-server's run().
 package main
@@ -25,6 +31,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/resource-server/resource-server/internal/metrics"
 	"github.com/resource-server/resource-server/internal/server"
 	"github.com/resource-server/resource-server/verifier"
 )
@@ -34,6 +41,7 @@ func main() {
 	port := flag.Int("port", 18080, "API port on 127.0.0.1")
 	pprofPort := flag.Int("pprof", 18081, "pprof port on 127.0.0.1")
 	logFile := flag.String("log", os.DevNull, "where the Info logs go")
+	withMetrics := flag.Bool("metrics", false, "count and time requests (internal/metrics); GET /metrics on the -pprof port")
 	flag.Parse()
 	lf, err := os.Create(*logFile)
 	if err != nil {
@@ -47,8 +55,15 @@ func main() {
 	if err := v.Refresh(context.Background()); err != nil {
 		fail(err)
 	}
-	h := server.New(server.Deps{Verifier: v, Logger: log, SecureRoute: true})
-	go func() { fail(http.ListenAndServe(fmt.Sprintf("127.0.0.1:%d", *pprofPort), nil)) }()
+	deps := server.Deps{Verifier: v, Logger: log, SecureRoute: true}
+	if *withMetrics {
+		deps.Metrics = metrics.New(v)
+		http.Handle(metrics.Path, deps.Metrics.Handler())
+	}
+	h := server.New(deps)
+	if *pprofPort != 0 {
+		go func() { fail(http.ListenAndServe(fmt.Sprintf("127.0.0.1:%d", *pprofPort), nil)) }()
+	}
 	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", *port))
 	if err != nil {
 		fail(err)

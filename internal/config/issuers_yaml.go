@@ -1,0 +1,208 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/resource-server/resource-server/verifier"
+)
+
+// issuerList is the issuers: key of a YAML file: its entries and where the
+// key stands.
+type issuerList struct {
+	entries []IssuerConfig
+	src     Source
+}
+
+// decodeIssuers reads the value v of the issuers: key k: a sequence of
+// mappings, one per issuer, each key read by its declaration in
+// issuerSettings. Every problem is reported, each with its line.
+func decodeIssuers(k, v *yaml.Node, path string) (*issuerList, error) {
+	list := &issuerList{src: Source{Kind: SourceFile, Name: "issuers", File: path, Line: k.Line}}
+	bad := func(field string, line int, problem, fix string) error {
+		return &Error{Field: field, Source: Source{Kind: SourceFile, Name: field, File: path, Line: line}, Problem: problem, Fix: fix}
+	}
+	if v.Kind != yaml.SequenceNode {
+		return nil, bad("issuers", k.Line, "is not a list", "write one entry per issuer, each starting with \"- issuer: URL\"; `resource-server config example` shows one")
+	}
+	var errs []error
+	for i, item := range v.Content {
+		ic := IssuerConfig{Index: i, sources: map[string]Source{}}
+		if item.Kind != yaml.MappingNode {
+			errs = append(errs, bad(fmt.Sprintf("issuers[%d]", i), item.Line, "is not a mapping",
+				"write the entry as keys under \"- \", e.g. \"- issuer: "+exampleIssuer+"\" then \"  audiences: [api://default]\""))
+			continue
+		}
+		errs = append(errs, decodeIssuer(&ic, item, path)...)
+		list.entries = append(list.entries, ic)
+	}
+	return list, errors.Join(errs...)
+}
+
+// decodeIssuer reads one entry's keys into ic.
+func decodeIssuer(ic *IssuerConfig, item *yaml.Node, path string) []error {
+	var errs []error
+	for j := 0; j+1 < len(item.Content); j += 2 {
+		k, v := item.Content[j], item.Content[j+1]
+		s := issuerSettingByKey(k.Value)
+		src := Source{Kind: SourceFile, Name: ic.name(k.Value), File: path, Line: k.Line}
+		switch {
+		case s == nil:
+			errs = append(errs, unknownIssuerKey(*ic, k, path))
+		case ic.sources[s.key].Kind != SourceUnknown:
+			errs = append(errs, &Error{Field: ic.name(s.key), Source: src,
+				Problem: fmt.Sprintf("is set twice, on lines %d and %d", ic.sources[s.key].Line, k.Line), Fix: "keep one of them"})
+		default:
+			set, err := s.decode(ic, v)
+			if err != nil {
+				err.Field, err.Source = ic.name(s.key), src
+				errs = append(errs, err)
+			} else if set {
+				ic.sources[s.key] = src
+			}
+		}
+	}
+	return errs
+}
+
+// unknownIssuerKey reports a key of an entry that no declaration has, with
+// the nearest one.
+func unknownIssuerKey(ic IssuerConfig, k *yaml.Node, path string) error {
+	keys := make([]string, len(issuerSettings))
+	for i, s := range issuerSettings {
+		keys[i] = s.key
+	}
+	fix := "remove it or correct its name; the keys of an issuer are " + strings.Join(keys, ", ")
+	if near := nearest(k.Value, keys); near != "" {
+		fix = "did you mean " + near + "? Rename it to " + near + "; `resource-server config example` lists every key"
+	}
+	return &Error{Field: "--config", Value: path, Source: Source{Kind: SourceFile, Name: "issuers", File: path, Line: k.Line},
+		Problem: fmt.Sprintf("has the unknown key %q on line %d, in issuers[%d]", k.Value, k.Line, ic.Index), Fix: fix}
+}
+
+// decode reads v into s's field of ic. set is false for a null or an empty
+// string, which count as unset. The *Error returned lacks Field and Source,
+// which the caller fills.
+func (s *issuerSetting) decode(ic *IssuerConfig, v *yaml.Node) (set bool, _ *Error) {
+	if v.Kind == yaml.AliasNode && v.Alias != nil {
+		v = v.Alias
+	}
+	if v.Kind == yaml.ScalarNode && (v.Tag == "!!null" || v.Value == "") {
+		return false, nil
+	}
+	switch p := s.ptr(ic).(type) {
+	case *[]string:
+		list, err := yamlList(v)
+		*p = list
+		return err == nil, err
+	case *map[string]any:
+		claims, err := yamlClaims(v)
+		*p = claims
+		return err == nil, err
+	}
+	if v.Kind != yaml.ScalarNode {
+		return false, &Error{Problem: "is not a single value", Fix: "write one value, e.g. " + s.key + ": " + s.example()}
+	}
+	return true, s.parse(ic, v.Value)
+}
+
+// parse reads the scalar raw into s's field of ic.
+func (s *issuerSetting) parse(ic *IssuerConfig, raw string) *Error {
+	bad := func(problem, fix string) *Error {
+		return &Error{Value: raw, Problem: problem, Fix: "write " + fix + ", e.g. " + s.key + ": " + s.example()}
+	}
+	raw = strings.TrimSpace(raw)
+	switch p := s.ptr(ic).(type) {
+	case *string:
+		*p = raw
+	case *bool:
+		b, err := parseBool(raw)
+		if err != nil {
+			return bad("is not a boolean", "true or false")
+		}
+		*p = b
+	case *time.Duration:
+		if s.kind == kindMaxAge && strings.EqualFold(raw, "none") {
+			*p = verifier.NoMaxKeyAge
+			return nil
+		}
+		d, err := time.ParseDuration(raw)
+		if err != nil {
+			return bad("is not a duration", "a Go duration with a unit")
+		}
+		*p = d
+	}
+	return nil
+}
+
+// example is a valid value of s, for messages and the example file.
+func (s *issuerSetting) example() string {
+	switch s.key {
+	case "issuer":
+		return exampleIssuer
+	case "audiences":
+		return "[api://default]"
+	case "client_ids":
+		return "[0oa1b2c3d4]"
+	case "jwks_url":
+		return "https://login.microsoftonline.com/common/discovery/v2.0/keys"
+	case "algorithms":
+		return "[RS256, ES256]"
+	case "leeway":
+		return "30s"
+	case "assert_claims":
+		return "{\"groups.includes\": [Admins]}"
+	case "tenants":
+		return "[72f988bf-86f1-41af-91ab-2d7cd011db47]"
+	case "keys_max_age":
+		return "24h"
+	}
+	return "true"
+}
+
+// yamlList reads a sequence of scalars, or one comma-separated scalar.
+func yamlList(v *yaml.Node) ([]string, *Error) {
+	if v.Kind == yaml.ScalarNode {
+		return splitList(v.Value), nil
+	}
+	if v.Kind != yaml.SequenceNode {
+		return nil, &Error{Problem: "is a mapping", Fix: "write a list, e.g. [a, b] or one \"- item\" per line"}
+	}
+	list := []string{}
+	for _, item := range v.Content {
+		if item.Kind != yaml.ScalarNode {
+			return nil, &Error{Problem: fmt.Sprintf("holds a nested value on line %d", item.Line), Fix: "list plain values, one per line: \"- value\""}
+		}
+		if t := strings.TrimSpace(item.Value); t != "" && item.Tag != "!!null" {
+			list = append(list, t)
+		}
+	}
+	return list, nil
+}
+
+// yamlClaims reads assert_claims: a mapping of claim names ("cid", or
+// "groups.includes") to a scalar, or for ".includes" a list of scalars.
+func yamlClaims(v *yaml.Node) (map[string]any, *Error) {
+	fix := "write claim: value, or claim.includes: [values], e.g. assert_claims: {cid: 0oa1b2c3d4, \"groups.includes\": [Admins]}"
+	if v.Kind != yaml.MappingNode {
+		return nil, &Error{Problem: "is not a mapping of claims", Fix: fix}
+	}
+	claims := map[string]any{}
+	for i := 0; i+1 < len(v.Content); i += 2 {
+		name, val := v.Content[i], v.Content[i+1]
+		var decoded any
+		if err := val.Decode(&decoded); err != nil || val.Kind == yaml.MappingNode {
+			return nil, &Error{Value: name.Value, Problem: fmt.Sprintf("asserts a value that is not a scalar or a list on line %d", val.Line), Fix: fix}
+		}
+		if list, ok := decoded.([]any); ok && !strings.HasSuffix(name.Value, ".includes") {
+			return nil, &Error{Value: name.Value, Problem: fmt.Sprintf("asserts a list on line %d", val.Line),
+				Fix: "a list goes with claim.includes (every item must be in the claim): write " + name.Value + ".includes: " + fmt.Sprint(list)}
+		}
+		claims[name.Value] = decoded
+	}
+	return claims, nil
+}
