@@ -11,8 +11,10 @@ import (
 
 // ReadyRule is the readiness rule of a Set, which Set.Ready applies and a
 // readiness endpoint may quote.
-const ReadyRule = "ready when at least one configured issuer is ready (its keys held and younger than its MaxKeyAge): " +
-	"an outage of one issuer refuses its tokens only (ErrKeysUnavailable, 503), so it must not take the whole API out of the load balancer; Status tells each issuer's state"
+// An outage of one issuer refuses only its own tokens (ErrKeysUnavailable,
+// 503), so it must not take the whole API out of a load balancer; Status
+// tells each issuer's state.
+const ReadyRule = "ready while at least one issuer is ready (its keys held, younger than its max key age); an issuer's outage refuses only its own tokens, with 503"
 
 // Set verifies access tokens from several issuers, each with its own Config:
 // the token's "iss", read before its signature is checked, selects the one

@@ -6,6 +6,9 @@ import (
 
 // The metrics read at scrape time.
 var (
+	durationDesc = prometheus.NewDesc("resource_server_request_duration_seconds",
+		"Time from the request's arrival at the handler to the end of its answer, by ServeMux pattern.",
+		[]string{"route"}, nil)
 	decisionsDesc = prometheus.NewDesc("resource_server_auth_decisions_total",
 		"Decisions of the bearer middleware: result allowed, denied or unavailable (the issuer's keys could not be had), reason ok, missing_token, invalid_request, insufficient_scope, keys_unavailable or the verifier's error kind.",
 		[]string{"issuer", "route", "result", "reason"}, nil)
@@ -36,20 +39,21 @@ type collector struct{ m *Metrics }
 
 // Describe sends the descriptions of every metric the collector makes.
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{decisionsDesc, fetchesDesc, keyAgeDesc, keysDesc, readyDesc,
+	for _, d := range []*prometheus.Desc{durationDesc, decisionsDesc, fetchesDesc, keyAgeDesc, keysDesc, readyDesc,
 		cacheHitsDesc, cacheMissesDesc, cacheEvictionsDesc, cacheEntriesDesc} {
 		ch <- d
 	}
 }
 
-// Collect sends the decisions counted so far (the series that counted at
+// Collect sends each route's durations, the decisions counted so far (the series that counted at
 // least one) and what the Source reports now.
 func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	m := c.m
 	labels := m.issuers.labels
 	for _, rs := range *m.routes.Load() {
-		for i := range rs.decisions {
-			if n := rs.decisions[i].Load(); n > 0 {
+		ch <- rs.histogram(durationDesc)
+		for i := range len(labels) * numReasons {
+			if n := rs.decisionCount(i); n > 0 {
 				reason := i % numReasons
 				ch <- prometheus.MustNewConstMetric(decisionsDesc, prometheus.CounterValue, float64(n),
 					labels[i/numReasons], rs.label, resultOf(reason), Reasons[reason])

@@ -19,6 +19,9 @@
 //   CLIENT_ID       default interop-client
 //   CLIENT_SECRET   default interop-secret
 //   TOKEN_TTL       access token lifetime in seconds, default 300
+//   ISSUER_URL      the issuer identifier to advertise (discovery, "iss"),
+//                   for a provider reached through a proxy on another port;
+//                   its path must be ISSUER_PATH's. Unset: the default above.
 //
 // It prints "READY <port>" on stdout once listening, and exits on SIGTERM,
 // SIGINT or when its stdin closes (so it never outlives the test).
@@ -48,7 +51,7 @@ function loadKeys() {
 const server = http.createServer();
 server.listen(port, '127.0.0.1', () => {
   const actual = server.address().port;
-  const issuer = `http://127.0.0.1:${actual}${mount}`;
+  const issuer = env.ISSUER_URL ? env.ISSUER_URL.replace(/\/$/, '') : `http://127.0.0.1:${actual}${mount}`;
   const provider = new Provider(issuer, {
     clients: [{
       client_id: clientId,
