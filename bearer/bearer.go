@@ -15,8 +15,8 @@ import (
 	"github.com/resource-server/resource-server/verifier"
 )
 
-// AccessTokenVerifier verifies access tokens. *verifier.Verifier implements
-// it; tests may pass a fake.
+// AccessTokenVerifier verifies access tokens. *verifier.Verifier and
+// *verifier.Set implement it; tests may pass a fake.
 //
 // The error, when not nil, should be a *verifier.ValidationError: one whose
 // Kind is verifier.ErrKeysUnavailable is answered 503 (the issuer's keys
