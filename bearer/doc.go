@@ -5,8 +5,9 @@
 // has it verified (normally by a *verifier.Verifier, or a *verifier.Set for
 // several issuers), and either calls the next handler with the verified
 // *verifier.Token in the request context (read it with FromContext) or
-// refuses the request with an RFC 6750 challenge and a small JSON body. RequireScopes, placed inside Middleware, refuses tokens that
-// lack the scopes a route needs.
+// refuses the request with an RFC 6750 challenge and a small JSON body.
+// RequireScopes, placed inside Middleware, refuses tokens that lack the
+// scopes a route needs.
 //
 // # Responses
 //
