@@ -229,22 +229,33 @@ func (s *setting) display(c Config) string {
 
 // format is the setting's value in c as text, parseable by assign.
 func (s *setting) format(c Config) string {
-	switch p := s.ptr(&c).(type) {
-	case *string:
-		return *p
-	case *int:
-		return strconv.Itoa(*p)
-	case *bool:
-		return strconv.FormatBool(*p)
-	case *time.Duration:
-		if s.kind == kindMaxAge && *p < 0 {
-			return "none"
-		}
-		return shortDuration(*p)
-	case *[]string:
-		return strings.Join(*p, ",")
+	text, ok := formatValue(s.ptr(&c), s.kind)
+	if !ok {
+		panic("config: setting " + s.name() + " has an unknown field type")
 	}
-	panic("config: setting " + s.name() + " has an unknown field type")
+	return text
+}
+
+// formatValue writes the value p points to as a person would write it in
+// a setting: lists comma-separated, durations short ("24h"), "none" for a
+// max-age bound that is off. It reports false for a type it does not know.
+func formatValue(p any, k kind) (string, bool) {
+	switch p := p.(type) {
+	case *string:
+		return *p, true
+	case *int:
+		return strconv.Itoa(*p), true
+	case *bool:
+		return strconv.FormatBool(*p), true
+	case *time.Duration:
+		if k == kindMaxAge && *p < 0 {
+			return "none", true
+		}
+		return shortDuration(*p), true
+	case *[]string:
+		return strings.Join(*p, ","), true
+	}
+	return "", false
 }
 
 // shortDuration writes d as time.Duration.String does, without its zero

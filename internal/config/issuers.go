@@ -174,22 +174,14 @@ func (ic IssuerConfig) verifierConfig(c Config) verifier.Config {
 
 // display is the entry's value of s as text for people.
 func (s *issuerSetting) display(ic IssuerConfig) string {
-	switch p := s.ptr(&ic).(type) {
-	case *string:
-		return *p
-	case *bool:
-		return strconv.FormatBool(*p)
-	case *time.Duration:
-		if s.kind == kindMaxAge && *p < 0 {
-			return "none"
-		}
-		return shortDuration(*p)
-	case *[]string:
-		return strings.Join(*p, ",")
-	case *map[string]any:
+	p := s.ptr(&ic)
+	if text, ok := formatValue(p, s.kind); ok {
+		return text
+	}
+	if m, ok := p.(*map[string]any); ok {
 		var parts []string
-		for _, k := range slices.Sorted(maps.Keys(*p)) {
-			parts = append(parts, fmt.Sprintf("%s=%v", k, (*p)[k]))
+		for _, k := range slices.Sorted(maps.Keys(*m)) {
+			parts = append(parts, fmt.Sprintf("%s=%v", k, (*m)[k]))
 		}
 		return strings.Join(parts, " ")
 	}
