@@ -3,6 +3,7 @@ package verifier
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 )
@@ -36,32 +37,52 @@ type tokenCache struct {
 	// touch them, never a hit.
 	entries atomic.Int64
 	bytes   atomic.Int64
+	hits    [hitCounters]hitCounter
 }
 
 type digest = [sha256.Size]byte
 
 type cacheShard struct {
-	mu      sync.RWMutex
-	entries map[digest]*cacheEntry
-	// The shard's counters share the line its lock already writes, so
-	// that counting costs a hit no contention of its own.
-	hits, misses, evictions atomic.Uint64
-	_                       [24]byte // keeps neighbouring shards' locks off one cache line
+	// last is the entry of the shard's latest hit or insert: a hit on it
+	// takes no lock, so that requests repeating one token on every core do
+	// not bounce the lock's cache line between them. It is stored under
+	// mu (read-locked for a hit, locked for a change) and cleared when its
+	// entry leaves the map, so it never names an entry the map has lost.
+	last atomic.Pointer[cacheEntry]
+	_    [56]byte // keeps last, read on every hit, off the lines written on every request
+	mu   sync.RWMutex
+	// entries, and the counters beside the lock that a change takes
+	// anyway; hits are counted in tokenCache.hits.
+	entries           map[digest]*cacheEntry
+	misses, evictions atomic.Uint64
+	_                 [16]byte // keeps neighbouring shards' locks off one cache line
 }
+
+// hitCounter is one of the cache's hit counters, alone on its cache line.
+type hitCounter struct {
+	n atomic.Uint64
+	_ [56]byte
+}
+
+// hitCounters spreads the hit count over cache lines: a hit adds to the
+// counter a cheap per-thread random number picks, so that two cores seldom
+// write one line, and stats adds them up.
+const hitCounters = 8
 
 // cacheEntry is an immutable record of a verification.
 type cacheEntry struct {
-	owner   *Verifier  // the issuer's verifier that verified it (a Set shares one cache)
-	token   *Token     // the verified token without its raw text
-	key     *publicKey // the key that verified it; the entry dies with it
-	expires int64      // the token's exp in Unix nanoseconds, no leeway
-	err     error      // the outcome of the call-independent checks after the signature (cid, assertions)
-	size    int        // what entrySize accounted
+	owner   *Verifier    // the issuer's verifier that verified it (a Set shares one cache)
+	claims  *tokenClaims // what the verified token holds besides its text; shared by every answer
+	key     *publicKey   // the key that verified it; the entry dies with it
+	expires int64        // the token's exp in Unix nanoseconds, no leeway
+	err     error        // the outcome of the call-independent checks after the signature (cid, assertions)
+	size    int          // what entrySize accounted
+	digest  digest       // its key, so that a hit on shard.last can be told from another token's
 }
 
 // entrySize estimates the memory an entry holds: the fixed part and the
 // claims' own strings (interned ones are shared and counted as a header).
-func entrySize(t *Token) int {
+func entrySize(t *tokenClaims) int {
 	return cacheEntryOverhead + len(t.id) + len(t.nonce) + 16*(len(t.audience)+len(t.scopes))
 }
 
@@ -102,12 +123,17 @@ func (c *tokenCache) get(token string, now int64) *cacheEntry {
 func (c *tokenCache) lookup(token string, now int64) *cacheEntry {
 	d := digestOf(token)
 	s := c.shardOf(&d)
-	s.mu.RLock()
-	e := s.entries[d]
-	s.mu.RUnlock()
+	e := s.last.Load()
+	if e == nil || e.digest != d {
+		s.mu.RLock()
+		if e = s.entries[d]; e != nil && s.last.Load() != e {
+			s.last.Store(e)
+		}
+		s.mu.RUnlock()
+	}
 	if e != nil {
 		if now < e.expires && e.owner.keys.holds(e.key, now) {
-			s.hits.Add(1)
+			c.hits[rand.Uint32()%hitCounters].n.Add(1)
 			return e
 		}
 	}
@@ -116,19 +142,28 @@ func (c *tokenCache) lookup(token string, now int64) *cacheEntry {
 }
 
 // answer is what the verification of token (the text presented) answers
-// from e, for the call's audiences.
+// from e, for the call's audiences: a Token of the text presented and the
+// entry's claims, shared and immutable, so that a hit allocates one small
+// struct (two words), not a copy of the claims. The audience check runs
+// before it is allocated, so that a refusal allocates nothing.
 func (e *cacheEntry) answer(token string, audiences []string) (*Token, error) {
-	t := *e.token // the caller's own copy, with the raw text it presented
-	t.raw = token
-	return e.owner.finishAccessToken(&t, audiences, e.err)
+	if err := e.owner.checkAccessAudienceOf(e.claims, audiences); err != nil {
+		return nil, err
+	}
+	if e.err != nil {
+		return nil, e.err
+	}
+	return &Token{raw: token, tokenClaims: e.claims}, nil
 }
 
 // stats returns the cache's counters.
 func (c *tokenCache) stats() CacheStats {
 	st := CacheStats{Entries: int(c.entries.Load())}
+	for i := range c.hits {
+		st.Hits += c.hits[i].n.Load()
+	}
 	for i := range c.shards {
 		s := &c.shards[i]
-		st.Hits += s.hits.Load()
 		st.Misses += s.misses.Load()
 		st.Evictions += s.evictions.Load()
 	}
@@ -136,20 +171,21 @@ func (c *tokenCache) stats() CacheStats {
 }
 
 // put stores the outcome of token's verification, making room first when
-// the shard is full. The entry keeps a copy of the Token without its raw
-// text.
+// the shard is full. The entry keeps a copy of the claims: never the block
+// the verified Token was allocated in, which holds the token's text.
 func (c *tokenCache) put(token string, e *cacheEntry) {
-	kept := *e.token
-	kept.raw = ""
-	e.token = &kept
+	kept := *e.claims
+	e.claims = &kept
 	e.size = entrySize(&kept)
 	d := digestOf(token)
+	e.digest = d
 	s := c.shardOf(&d)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if old, ok := s.entries[d]; ok {
 		s.entries[d] = e // a concurrent verification of the same token
 		c.bytes.Add(int64(e.size - old.size))
+		s.last.Store(e)
 		return
 	}
 	for c.entries.Load() >= c.maxEntries || c.bytes.Load()+int64(e.size) > c.maxBytes {
@@ -160,6 +196,7 @@ func (c *tokenCache) put(token string, e *cacheEntry) {
 	s.entries[d] = e
 	c.entries.Add(1)
 	c.bytes.Add(int64(e.size))
+	s.last.Store(e)
 }
 
 // evictOneLocked drops one entry of shard s: the soonest to expire among a
@@ -185,7 +222,12 @@ func (c *tokenCache) evictOneLocked(s *cacheShard) bool {
 	return true
 }
 
+// remove drops entry e, whose key is d, from shard s, whose lock the
+// caller holds.
 func (c *tokenCache) remove(s *cacheShard, d digest, e *cacheEntry) {
+	if s.last.Load() == e {
+		s.last.Store(nil)
+	}
 	delete(s.entries, d)
 	c.entries.Add(-1)
 	c.bytes.Add(-int64(e.size))

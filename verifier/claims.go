@@ -201,7 +201,7 @@ func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 // checkAudience requires "aud" to hold one of the expected audiences.
 // allowMissing accepts a token with no "aud" at all (Config.AllowMissingAudience,
 // whose client check has then bound the token to its client).
-func checkAudience(t *Token, expected []string, allowMissing bool) error {
+func checkAudience(t *tokenClaims, expected []string, allowMissing bool) error {
 	if t.audience == nil && allowMissing {
 		return nil
 	}

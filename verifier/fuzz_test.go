@@ -75,7 +75,7 @@ func FuzzParseToken(f *testing.F) {
 		if err != nil {
 			return
 		}
-		tok := &Token{raw: token}
+		tok := &Token{raw: token, tokenClaims: &tokenClaims{}}
 		if err := readClaims(tok, members); err != nil {
 			fuzzCheckRefusal(t, token, err)
 		}

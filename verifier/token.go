@@ -28,7 +28,17 @@ type Token struct {
 	// raw is the token as presented. The header and claims JSON are decoded
 	// from it on demand: a cached Token then costs little more than the token
 	// itself.
-	raw    string
+	raw string
+	// *tokenClaims is what was read from the token, immutable once verified:
+	// the verified-token cache keeps it (without raw) and every Token it
+	// answers with shares it, so that a cache hit allocates only raw and
+	// this pointer. Nil in the zero Token (see claims).
+	*tokenClaims
+}
+
+// tokenClaims is the part of a Token that does not depend on who presented
+// it.
+type tokenClaims struct {
 	header Header
 
 	issuer    string
@@ -43,36 +53,47 @@ type Token struct {
 	nonce     string
 }
 
+// noClaims are the zero Token's.
+var noClaims tokenClaims
+
+// claims returns t's claims, empty ones for the zero Token.
+func (t *Token) claims() *tokenClaims {
+	if t.tokenClaims == nil {
+		return &noClaims
+	}
+	return t.tokenClaims
+}
+
 // Header returns the token's JOSE header.
-func (t *Token) Header() Header { return t.header }
+func (t *Token) Header() Header { return t.claims().header }
 
 // Issuer returns the "iss" claim.
-func (t *Token) Issuer() string { return t.issuer }
+func (t *Token) Issuer() string { return t.claims().issuer }
 
 // Subject returns the "sub" claim, empty when absent.
-func (t *Token) Subject() string { return t.subject }
+func (t *Token) Subject() string { return t.claims().subject }
 
 // Audience returns the "aud" claim as a list (a string "aud" becomes a list
 // of one). The slice is a copy.
-func (t *Token) Audience() []string { return slices.Clone(t.audience) }
+func (t *Token) Audience() []string { return slices.Clone(t.claims().audience) }
 
 // Expiry returns the "exp" claim.
-func (t *Token) Expiry() time.Time { return t.expiry }
+func (t *Token) Expiry() time.Time { return t.claims().expiry }
 
 // NotBefore returns the "nbf" claim, the zero time when absent.
-func (t *Token) NotBefore() time.Time { return t.notBefore }
+func (t *Token) NotBefore() time.Time { return t.claims().notBefore }
 
 // IssuedAt returns the "iat" claim, the zero time when absent.
-func (t *Token) IssuedAt() time.Time { return t.issuedAt }
+func (t *Token) IssuedAt() time.Time { return t.claims().issuedAt }
 
 // ID returns the "jti" claim, empty when absent. It identifies the token in
 // logs without revealing it.
-func (t *Token) ID() string { return t.id }
+func (t *Token) ID() string { return t.claims().id }
 
 // ClientID returns the client the token was issued to: Okta's "cid" claim,
 // else RFC 9068's "client_id", else OpenID Connect's "azp" (Auth0, Keycloak,
 // Entra ID v2, ZITADEL), else empty.
-func (t *Token) ClientID() string { return t.clientID }
+func (t *Token) ClientID() string { return t.claims().clientID }
 
 // Scopes returns the granted scopes, read from "scp" (Okta's array, or Entra
 // ID's space-separated string) or else from "scope" (RFC 9068's
@@ -82,14 +103,14 @@ func (t *Token) ClientID() string { return t.clientID }
 // scope-token cannot (a tab, a no-break space, a quote…) is refused with
 // ErrInvalidClaim, so every scope returned is a valid scope-token. The
 // slice is a copy.
-func (t *Token) Scopes() []string { return slices.Clone(t.scopes) }
+func (t *Token) Scopes() []string { return slices.Clone(t.claims().scopes) }
 
 // HasScope reports whether scope was granted, comparing exactly (scopes are
 // case-sensitive).
-func (t *Token) HasScope(scope string) bool { return slices.Contains(t.scopes, scope) }
+func (t *Token) HasScope(scope string) bool { return slices.Contains(t.claims().scopes, scope) }
 
 // Nonce returns an ID token's "nonce" claim, empty when absent.
-func (t *Token) Nonce() string { return t.nonce }
+func (t *Token) Nonce() string { return t.claims().nonce }
 
 // segment returns the decoded header (0) or payload (1) of the token, "{}"
 // for the zero Token. A verified token was checked, so decoding cannot fail.

@@ -128,7 +128,7 @@ func (v *Verifier) verifyAccess(ctx context.Context, token string, jws *compactJ
 	}
 	fixedErr := v.checkClientAndAssertions(t, members)
 	if v.cache != nil {
-		v.cache.put(token, &cacheEntry{owner: v, token: t, key: key, expires: t.expiry.UnixNano(), err: fixedErr})
+		v.cache.put(token, &cacheEntry{owner: v, claims: t.tokenClaims, key: key, expires: t.expiry.UnixNano(), err: fixedErr})
 	}
 	return v.finishAccessToken(t, audiences, fixedErr)
 }
@@ -148,6 +148,11 @@ func (v *Verifier) finishAccessToken(t *Token, audiences []string, fixedErr erro
 // checkAccessAudience applies the audiences of the call, else
 // Config.Audiences or AnyAudience.
 func (v *Verifier) checkAccessAudience(t *Token, audiences []string) error {
+	return v.checkAccessAudienceOf(t.tokenClaims, audiences)
+}
+
+// checkAccessAudienceOf is checkAccessAudience of a token's claims.
+func (v *Verifier) checkAccessAudienceOf(t *tokenClaims, audiences []string) error {
 	if len(audiences) == 0 {
 		audiences = v.cfg.Audiences
 	}
@@ -238,7 +243,7 @@ func (v *Verifier) VerifyIDToken(ctx context.Context, token, clientID, nonce str
 			return nil, &ValidationError{Kind: ErrMissingClaim, Claim: name, Detail: "required in ID tokens"}
 		}
 	}
-	if err := checkAudience(t, []string{clientID}, false); err != nil {
+	if err := checkAudience(t.tokenClaims, []string{clientID}, false); err != nil {
 		return nil, err
 	}
 	if nonce != "" && t.nonce != nonce {
@@ -306,7 +311,15 @@ func (v *Verifier) readToken(token string, jws *compactJWS, members jsonObject, 
 			err = malformed("the payload: " + err.Error())
 		}
 	}
-	t := &Token{raw: token, header: header}
+	// One allocation for the Token and its claims; the verified-token cache
+	// keeps a copy of the claims, never this block, which holds the text.
+	both := &struct {
+		t Token
+		c tokenClaims
+	}{}
+	both.c.header = header
+	both.t = Token{raw: token, tokenClaims: &both.c}
+	t := &both.t
 	if err == nil {
 		err = readClaims(t, members)
 	}

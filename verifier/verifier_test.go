@@ -738,7 +738,8 @@ func TestKeySetSkipsUnfitKeys(t *testing.T) {
 	}
 }
 
-// A cached answer allocates only the caller's copy of the token: the target
+// A cached answer allocates only the caller's Token (the text it presented
+// and a pointer to the cached claims, shared and immutable): the target
 // of issue 5 (at most one allocation), which a stray fmt or strconv call on
 // the hot path would break without changing any answer.
 func TestCachedVerificationAllocations(t *testing.T) {

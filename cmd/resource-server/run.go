@@ -232,6 +232,11 @@ type unusedConns struct {
 }
 
 func (u *unusedConns) track(c net.Conn, state http.ConnState) {
+	if state == http.StateIdle {
+		// A connection turns idle only after a request, whose StateActive
+		// removed it: one lock per request, not two.
+		return
+	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	switch {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/resource-server/resource-server/bearer"
@@ -99,15 +100,24 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
+// recorders recycles the statusRecorders of withAccessLog, one per request
+// otherwise. A handler must not use its ResponseWriter once it has returned
+// (net/http's rule too); none of the program's does.
+var recorders = sync.Pool{New: func() any { return new(statusRecorder) }}
+
 // withAccessLog logs one line per request at Debug (Info for server errors),
 // never the Authorization header.
 func withAccessLog(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !log.Enabled(r.Context(), slog.LevelDebug) {
-			rec := &statusRecorder{ResponseWriter: w}
+			rec := recorders.Get().(*statusRecorder)
+			rec.ResponseWriter = w
 			next.ServeHTTP(rec, r)
-			if rec.status >= 500 {
-				log.Warn("request failed", "method", r.Method, "path", r.URL.Path, "status", rec.status)
+			status := rec.status
+			*rec = statusRecorder{} // keeps no writer alive in the pool
+			recorders.Put(rec)      // not after a panic: that one is dropped
+			if status >= 500 {
+				log.Warn("request failed", "method", r.Method, "path", r.URL.Path, "status", status)
 			}
 			return
 		}

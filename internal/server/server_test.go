@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -180,6 +181,18 @@ func TestCORS(t *testing.T) {
 	resp, _ = f.do(t, "GET", "/api/messages", http.Header{"Origin": {"http://localhost:8080"}})
 	if resp.Header.Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(resp.Header.Get("Access-Control-Expose-Headers"), "Www-Authenticate") {
 		t.Errorf("a refused request still carries CORS headers, exposing the challenge: %v", resp.Header)
+	}
+
+	// Every answer but a preflight varies by Origin, whether the request
+	// had one or not (without one, CORS adds nothing else).
+	for _, h := range []http.Header{{"Origin": {"http://localhost:8080"}}, nil} {
+		resp, _ = f.do(t, "GET", "/api/messages", h)
+		if got := resp.Header.Values("Vary"); !slices.Equal(got, []string{"Origin"}) {
+			t.Errorf("Origin %q: Vary %q, want [Origin]", h.Get("Origin"), got)
+		}
+		if h == nil && (resp.Header.Get("Access-Control-Allow-Origin") != "" || resp.Header.Get("Access-Control-Expose-Headers") != "") {
+			t.Errorf("no Origin: CORS headers %v", resp.Header)
+		}
 	}
 
 	restricted := start(t, func(d *server.Deps) { d.CORSAllowedOrigins = []string{"https://app.example.com"} })
