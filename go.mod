@@ -5,8 +5,8 @@ go 1.26.8
 require (
 	// JWK parsing and validation for the verifier, which checks signatures
 	// itself with crypto/rsa, crypto/ecdsa and crypto/ed25519; the
-	// development issuer serves its JWKS and checks the tokens presented to
-	// its userinfo endpoint with it (it signs with the standard library).
+	// development issuer writes its JWKS with it (it signs with the
+	// standard library).
 	// The strictest Go JOSE library measured, with no dependencies of its own.
 	github.com/go-jose/go-jose/v4 v4.1.8
 	// Prometheus metrics on the admin listener (internal/metrics): the
