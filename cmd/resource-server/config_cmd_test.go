@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -138,24 +136,15 @@ func TestDevModeHonoursAlgorithms(t *testing.T) {
 		t.Run(alg, func(t *testing.T) {
 			t.Parallel()
 			api := startDev(t, "--algorithms="+alg+",RS256", "--require-at-jwt")
-			resp, err := http.PostForm(api+devissuer.DefaultIssuerPath+"/v1/token", url.Values{"grant_type": {"client_credentials"},
-				"client_id": {devissuer.DefaultClientID}, "client_secret": {devissuer.DefaultClientSecret}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var tr struct {
-				AccessToken string `json:"access_token"`
-			}
-			json.NewDecoder(resp.Body).Decode(&tr)
-			resp.Body.Close()
-			head, _, _ := strings.Cut(tr.AccessToken, ".")
+			tok := clientCredentialsToken(t, api+devissuer.DefaultIssuerPath+"/v1/token", devissuer.DefaultClientID, devissuer.DefaultClientSecret)
+			head, _, _ := strings.Cut(tok, ".")
 			header, _ := base64.RawURLEncoding.DecodeString(head)
 			if !strings.Contains(string(header), `"alg":"`+alg+`"`) {
 				t.Errorf("token header %s, want alg %s", header, alg)
 			}
 			req, _ := http.NewRequest("GET", api+"/api/messages", nil)
-			req.Header.Set("Authorization", "Bearer "+tr.AccessToken)
-			resp, err = http.DefaultClient.Do(req)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}

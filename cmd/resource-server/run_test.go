@@ -347,16 +347,8 @@ func TestDevMode(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no curl line in the banner:\n%s", stdout.String())
 	}
-	resp, err := http.PostForm(m[3], url.Values{"grant_type": {"client_credentials"}, "client_id": {m[1]}, "client_secret": {m[2]}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tr struct {
-		AccessToken string `json:"access_token"`
-	}
-	json.NewDecoder(resp.Body).Decode(&tr)
-	resp.Body.Close()
-	code, _, body := get(t, m[4], tr.AccessToken)
+	old := clientCredentialsToken(t, m[3], m[1], m[2])
+	code, _, body := get(t, m[4], old)
 	if code != 200 || !strings.Contains(body, "I am a robot.") || !strings.Contains(body, "Hello, world!") {
 		t.Errorf("the banner's curl: %d %s", code, body)
 	}
@@ -367,21 +359,13 @@ func TestDevMode(t *testing.T) {
 	// The running dev issuer rotates its key on request: the old token stays
 	// good (its key is still published) and a token of the new key is
 	// accepted at once.
-	resp, err = http.Post(api+"/oauth2/default/v1/rotate", "", nil)
+	resp, err := http.Post(api+"/oauth2/default/v1/rotate", "", nil)
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("rotate: %v %v", err, resp)
 	}
 	resp.Body.Close()
-	resp, err = http.PostForm(m[3], url.Values{"grant_type": {"client_credentials"}, "client_id": {m[1]}, "client_secret": {m[2]}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rotated struct {
-		AccessToken string `json:"access_token"`
-	}
-	json.NewDecoder(resp.Body).Decode(&rotated)
-	resp.Body.Close()
-	for name, tok := range map[string]string{"old key": tr.AccessToken, "new key": rotated.AccessToken} {
+	rotated := clientCredentialsToken(t, m[3], m[1], m[2])
+	for name, tok := range map[string]string{"old key": old, "new key": rotated} {
 		if code, _, body := get(t, m[4], tok); code != 200 {
 			t.Errorf("after rotation, token of the %s: %d %s", name, code, body)
 		}
@@ -435,4 +419,20 @@ func TestShutdownClosesUnusedConnections(t *testing.T) {
 	if _, err := conn.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Errorf("the unused connection is still open after shutdown: %v", err)
 	}
+}
+
+// clientCredentialsToken asks tokenURL for an access token by the
+// client-credentials grant; "" when the answer holds none.
+func clientCredentialsToken(t *testing.T, tokenURL, clientID, secret string) string {
+	t.Helper()
+	resp, err := http.PostForm(tokenURL, url.Values{"grant_type": {"client_credentials"}, "client_id": {clientID}, "client_secret": {secret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tr struct {
+		AccessToken string `json:"access_token"`
+	}
+	json.NewDecoder(resp.Body).Decode(&tr)
+	return tr.AccessToken
 }

@@ -203,23 +203,14 @@ func TestNoSecretInDevModeLogs(t *testing.T) {
 	issuer := api + devissuer.DefaultIssuerPath
 
 	// A token by the client-credentials grant, then used and misused.
-	resp, err := http.PostForm(issuer+"/v1/token", url.Values{"grant_type": {"client_credentials"},
-		"client_id": {devissuer.DefaultClientID}, "client_secret": {devissuer.DefaultClientSecret}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tr struct {
-		AccessToken string `json:"access_token"`
-	}
-	json.NewDecoder(resp.Body).Decode(&tr)
-	resp.Body.Close()
-	if tr.AccessToken == "" {
+	tok := clientCredentialsToken(t, issuer+"/v1/token", devissuer.DefaultClientID, devissuer.DefaultClientSecret)
+	if tok == "" {
 		t.Fatal("no access token")
 	}
-	if got := send(t, "GET", api+"/api/messages", http.Header{"Authorization": {"Bearer " + tr.AccessToken}}); got != 200 {
+	if got := send(t, "GET", api+"/api/messages", http.Header{"Authorization": {"Bearer " + tok}}); got != 200 {
 		t.Errorf("dev token: %d", got)
 	}
-	send(t, "GET", api+"/api/messages", http.Header{"Authorization": {"Bearer " + tr.AccessToken + "x"}})
+	send(t, "GET", api+"/api/messages", http.Header{"Authorization": {"Bearer " + tok + "x"}})
 	// A wrong client secret, and a sign-in form carrying the password.
 	const wrongSecret = "wrong-client-secret-for-the-log-test"
 	if resp, err := http.PostForm(issuer+"/v1/token", url.Values{"grant_type": {"client_credentials"},
@@ -232,7 +223,7 @@ func TestNoSecretInDevModeLogs(t *testing.T) {
 	}
 	out := waitAccessLogged(t, logs, "POST "+devissuer.DefaultIssuerPath+"/v1/token", "GET /api/messages", "GET /api/messages",
 		"POST "+devissuer.DefaultIssuerPath+"/v1/token", "POST "+devissuer.DefaultIssuerPath+"/v1/authorize")
-	assertNotLogged(t, out, []string{tr.AccessToken}, []string{password, devissuer.DefaultClientSecret, wrongSecret})
+	assertNotLogged(t, out, []string{tok}, []string{password, devissuer.DefaultClientSecret, wrongSecret})
 }
 
 func TestSecureRouteSwitchedOff(t *testing.T) {
