@@ -3,6 +3,7 @@ package verifier
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"hash/maphash"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -21,6 +22,10 @@ const (
 	// cacheShards spreads the cache over locks, so that concurrent requests
 	// do not queue on one.
 	cacheShards = 64
+	// frontSlots and frontMaxToken bound the front table (see tokenCache):
+	// at most frontSlots tokens of at most frontMaxToken bytes, 2 MiB.
+	frontSlots    = 512
+	frontMaxToken = 4096
 )
 
 // tokenCache maps a whole token to the outcome of its verification. It is
@@ -38,6 +43,24 @@ type tokenCache struct {
 	entries atomic.Int64
 	bytes   atomic.Int64
 	hits    [hitCounters]hitCounter
+
+	// front answers the tokens presented again and again (a client's
+	// token on each of its requests) without hashing them: SHA-256 of a
+	// 1 KB token is most of what a hit costs otherwise. A slot, picked by
+	// a seeded non-cryptographic hash, holds one token's text, its entry
+	// and the Token every hit on it shares; a hit compares the whole text
+	// in constant time, so the hash decides nothing. A slot is filled on a
+	// hit in the map (a token's second use, not its first: a flood of new
+	// tokens does not churn it) and emptied when its entry leaves the map.
+	front [frontSlots]atomic.Pointer[frontEntry]
+	seed  maphash.Seed
+}
+
+// frontEntry is one slot's content; immutable.
+type frontEntry struct {
+	token string
+	entry *cacheEntry
+	tok   *Token
 }
 
 type digest = [sha256.Size]byte
@@ -78,6 +101,9 @@ type cacheEntry struct {
 	err     error        // the outcome of the call-independent checks after the signature (cid, assertions)
 	size    int          // what entrySize accounted
 	digest  digest       // its key, so that a hit on shard.last can be told from another token's
+	// slot is 1 + the index of the front slot that names the entry, 0 for
+	// none: the one field set after the entry is stored.
+	slot atomic.Int32
 }
 
 // entrySize estimates the memory an entry holds: the fixed part and the
@@ -92,7 +118,7 @@ func digestOf(token string) digest {
 }
 
 func newTokenCache(maxEntries, maxBytes int) *tokenCache {
-	c := &tokenCache{maxEntries: int64(maxEntries), maxBytes: int64(maxBytes)}
+	c := &tokenCache{maxEntries: int64(maxEntries), maxBytes: int64(maxBytes), seed: maphash.MakeSeed()}
 	for i := range c.shards {
 		c.shards[i].entries = make(map[digest]*cacheEntry)
 	}
@@ -118,9 +144,15 @@ func (c *tokenCache) get(token string, now int64) *cacheEntry {
 
 // lookup returns the entry of token when its verification still stands at
 // now (Unix nanoseconds): not expired, and its key still in its issuer's
-// fresh key set. It counts a hit or a miss. The caller reads the clock
-// before hashing: read after, it measurably slows the hit.
-func (c *tokenCache) lookup(token string, now int64) *cacheEntry {
+// fresh key set; and, for a token of the front table, the Token to answer
+// with. It counts a hit or a miss. The caller reads the clock before
+// hashing: read after, it measurably slows the hit.
+func (c *tokenCache) lookup(token string, now int64) (*cacheEntry, *Token) {
+	i := maphash.String(c.seed, token) % frontSlots
+	if f := c.front[i].Load(); f != nil && sameText(f.token, token) && f.entry.stands(now) {
+		c.hits[rand.Uint32()%hitCounters].n.Add(1)
+		return f.entry, f.tok
+	}
 	d := digestOf(token)
 	s := c.shardOf(&d)
 	e := s.last.Load()
@@ -131,27 +163,82 @@ func (c *tokenCache) lookup(token string, now int64) *cacheEntry {
 		}
 		s.mu.RUnlock()
 	}
-	if e != nil {
-		if now < e.expires && e.owner.keys.holds(e.key, now) {
-			c.hits[rand.Uint32()%hitCounters].n.Add(1)
-			return e
-		}
+	if e != nil && e.stands(now) {
+		c.hits[rand.Uint32()%hitCounters].n.Add(1)
+		return e, c.toFront(int(i), token, e)
 	}
 	s.misses.Add(1)
-	return nil
+	return nil, nil
+}
+
+// stands reports whether e's verification still stands at now.
+func (e *cacheEntry) stands(now int64) bool {
+	return now < e.expires && e.owner.keys.holds(e.key, now)
+}
+
+// toFront puts token and e in front slot i, and returns the Token hits on
+// it will share.
+func (c *tokenCache) toFront(i int, token string, e *cacheEntry) *Token {
+	tok := &Token{raw: token, tokenClaims: e.claims}
+	if len(token) > frontMaxToken {
+		return tok
+	}
+	old := c.front[i].Swap(&frontEntry{token: token, entry: e, tok: tok})
+	if old != nil && old.entry != e {
+		old.entry.slot.CompareAndSwap(int32(i)+1, 0)
+	}
+	e.slot.Store(int32(i) + 1)
+	return tok
+}
+
+// fromFront empties e's front slot, if it still names e.
+func (c *tokenCache) fromFront(e *cacheEntry) {
+	if i := e.slot.Load() - 1; i >= 0 {
+		if f := c.front[i].Load(); f != nil && f.entry == e {
+			c.front[i].CompareAndSwap(f, nil)
+		}
+	}
+}
+
+// sameText compares two tokens in constant time (for equal lengths), so
+// that how long a comparison takes says nothing of how much of a cached
+// token a presented one got right. Eight bytes at a time: the compiler
+// turns le64 into one load.
+func sameText(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	var v uint64
+	i := 0
+	for ; i+8 <= len(a); i += 8 {
+		v |= le64(a[i:i+8]) ^ le64(b[i:i+8])
+	}
+	for ; i < len(a); i++ {
+		v |= uint64(a[i] ^ b[i])
+	}
+	return v == 0
+}
+
+func le64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 // answer is what the verification of token (the text presented) answers
-// from e, for the call's audiences: a Token of the text presented and the
-// entry's claims, shared and immutable, so that a hit allocates one small
-// struct (two words), not a copy of the claims. The audience check runs
-// before it is allocated, so that a refusal allocates nothing.
-func (e *cacheEntry) answer(token string, audiences []string) (*Token, error) {
+// from e, for the call's audiences: tok, lookup's shared Token of the same
+// text, or else a Token of the text presented and the entry's claims,
+// shared and immutable, so that a hit allocates at most one small struct
+// (two words), not a copy of the claims.
+func (e *cacheEntry) answer(token string, audiences []string, tok *Token) (*Token, error) {
 	if err := e.owner.checkAccessAudienceOf(e.claims, audiences); err != nil {
 		return nil, err
 	}
 	if e.err != nil {
 		return nil, e.err
+	}
+	if tok != nil {
+		return tok, nil
 	}
 	return &Token{raw: token, tokenClaims: e.claims}, nil
 }
@@ -184,6 +271,7 @@ func (c *tokenCache) put(token string, e *cacheEntry) {
 	defer s.mu.Unlock()
 	if old, ok := s.entries[d]; ok {
 		s.entries[d] = e // a concurrent verification of the same token
+		c.fromFront(old)
 		c.bytes.Add(int64(e.size - old.size))
 		s.last.Store(e)
 		return
@@ -228,6 +316,7 @@ func (c *tokenCache) remove(s *cacheShard, d digest, e *cacheEntry) {
 	if s.last.Load() == e {
 		s.last.Store(nil)
 	}
+	c.fromFront(e)
 	delete(s.entries, d)
 	c.entries.Add(-1)
 	c.bytes.Add(-int64(e.size))

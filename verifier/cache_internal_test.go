@@ -2,6 +2,7 @@ package verifier
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -84,4 +85,85 @@ func TestCacheConcurrentUse(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// frontOwner is a Verifier whose key set holds key, fresh, for the front
+// table's tests: lookup checks the key of every hit.
+func frontOwner(key *publicKey) *Verifier {
+	ks := &keySet{}
+	ks.current.Store(&keySnapshot{byKID: map[string][]*publicKey{key.kid: {key}}, count: 1, fetched: time.Now()})
+	return &Verifier{keys: ks}
+}
+
+func TestCacheFrontTable(t *testing.T) {
+	key := &publicKey{kid: "k"}
+	owner := frontOwner(key)
+	exp := time.Now().Add(time.Hour).UnixNano()
+	now := time.Now().UnixNano()
+	tok := strings.Repeat("abcdefgh", 100) + ".x.y"
+	put := func(c *tokenCache, token string) *cacheEntry {
+		e := &cacheEntry{owner: owner, claims: &tokenClaims{}, key: key, expires: exp}
+		c.put(token, e)
+		return e
+	}
+	t.Run("second use fills it, third use shares its Token", func(t *testing.T) {
+		c := newTokenCache(100, 1<<20)
+		put(c, tok)
+		e2, tok2 := c.lookup(tok, now)
+		e3, tok3 := c.lookup(strings.Clone(tok), now)
+		if e2 == nil || e3 != e2 || tok2 == nil || tok3 != tok2 {
+			t.Fatalf("lookups = (%p, %p), (%p, %p); want one entry and one shared Token", e2, tok2, e3, tok3)
+		}
+	})
+	t.Run("one byte off is not a hit", func(t *testing.T) {
+		c := newTokenCache(100, 1<<20)
+		put(c, tok)
+		c.lookup(tok, now)
+		for _, i := range []int{0, 7, 8, 400, len(tok) - 1} {
+			other := tok[:i] + "Z" + tok[i+1:]
+			if e, _ := c.lookup(other, now); e != nil {
+				t.Errorf("a token differing at byte %d was answered from the cache", i)
+			}
+		}
+		if e, _ := c.lookup(tok[:len(tok)-1], now); e != nil {
+			t.Error("a prefix of a cached token was answered from the cache")
+		}
+	})
+	t.Run("an entry leaving the map leaves the front", func(t *testing.T) {
+		c := newTokenCache(100, 1<<20)
+		put(c, tok)
+		c.lookup(tok, now)
+		c.dropKeys([]*publicKey{key})
+		if e, _ := c.lookup(tok, now); e != nil {
+			t.Error("a token whose key left the set was answered from the front table")
+		}
+	})
+	t.Run("expiry is checked on a front hit", func(t *testing.T) {
+		c := newTokenCache(100, 1<<20)
+		put(c, tok)
+		c.lookup(tok, now)
+		if e, _ := c.lookup(tok, exp); e != nil {
+			t.Error("an expired token was answered from the front table")
+		}
+	})
+}
+
+func TestSameText(t *testing.T) {
+	for _, tt := range []struct {
+		a, b string
+		want bool
+	}{
+		{"", "", true},
+		{"a", "a", true},
+		{"a", "b", false},
+		{"abcdefgh", "abcdefgh", true},
+		{"abcdefgh", "abcdefgX", false},
+		{"abcdefghi", "abcdefghj", false},
+		{"abcdefghi", "abcdefgh", false},
+		{strings.Repeat("x", 1000), strings.Repeat("x", 1000), true},
+	} {
+		if got := sameText(tt.a, tt.b); got != tt.want {
+			t.Errorf("sameText(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
 }

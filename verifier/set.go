@@ -148,8 +148,8 @@ func (s *Set) VerifyAccessToken(ctx context.Context, token string, audiences ...
 		return s.traceAccessToken(ctx, token, audiences, tr)
 	}
 	if s.cache != nil && len(token) <= s.maxTokenBytes && strings.Count(token, ".") == 2 {
-		if e := s.cache.lookup(token, s.now().UnixNano()); e != nil {
-			return e.answer(token, audiences)
+		if e, tok := s.cache.lookup(token, s.now().UnixNano()); e != nil {
+			return e.answer(token, audiences, tok)
 		}
 	}
 	jws, err := splitCompact(token, s.maxTokenBytes)

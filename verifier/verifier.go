@@ -94,8 +94,8 @@ func (v *Verifier) VerifyAccessToken(ctx context.Context, token string, audience
 	// Hashing for the cache lookup comes after the cheapest refusals, so
 	// that an oversized or shapeless token costs nothing to refuse.
 	if v.cache != nil && len(token) <= v.cfg.MaxTokenBytes && strings.Count(token, ".") == 2 {
-		if e := v.cache.lookup(token, v.cfg.Now().UnixNano()); e != nil {
-			return e.answer(token, audiences)
+		if e, tok := v.cache.lookup(token, v.cfg.Now().UnixNano()); e != nil {
+			return e.answer(token, audiences, tok)
 		}
 	}
 	jws, err := splitCompact(token, v.cfg.MaxTokenBytes)

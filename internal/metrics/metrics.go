@@ -131,6 +131,8 @@ func (m *Metrics) Observe(r *http.Request, d bearer.Decision) {
 	reason := reasonOf(&d)
 	issuer := 0
 	switch {
+	case d.Token != nil && len(m.issuers.labels) == 2:
+		issuer = 1 // a verified token of the one configured issuer
 	case d.Token != nil:
 		issuer = m.issuers.of(d.Token.Issuer())
 	case d.Raw != "" && len(m.issuers.labels) > 1:

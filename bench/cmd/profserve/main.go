@@ -48,7 +48,8 @@ func main() {
 		fail(err)
 	}
 	log := slog.New(slog.NewTextHandler(lf, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	v, err := verifier.New(verifier.Config{Issuer: *issuer, Audiences: []string{"api://default"}, InsecureAllowHTTP: true, Logger: log})
+	// A Set of one issuer, as the program builds for ISSUER.
+	v, err := verifier.NewSet(verifier.Config{Issuer: *issuer, Audiences: []string{"api://default"}, InsecureAllowHTTP: true, Logger: log})
 	if err != nil {
 		fail(err)
 	}
@@ -57,7 +58,7 @@ func main() {
 	}
 	deps := server.Deps{Verifier: v, Logger: log, SecureRoute: true}
 	if *withMetrics {
-		deps.Metrics = metrics.New(v)
+		deps.Metrics = metrics.New(v, metrics.WithIssuers(v.Issuers()...))
 		http.Handle(metrics.Path, deps.Metrics.Handler())
 	}
 	h := server.New(deps)
