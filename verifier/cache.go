@@ -30,9 +30,10 @@ const (
 
 // tokenCache maps a whole token to the outcome of its verification. It is
 // keyed by the token's SHA-256: two tokens that differ in one byte are two
-// entries, and a full cache holds no token itself, only what was read from
-// it (a token is the largest part of an entry otherwise, and 100,000 of them
-// would cost a few hundred MiB of heap). Only verified tokens are stored.
+// entries, and a full cache holds no token itself (but the front table's
+// few), only what was read from it (a token is the largest part of an
+// entry otherwise, and 100,000 of them would cost a few hundred MiB of
+// heap). Only verified tokens are stored.
 type tokenCache struct {
 	shards     [cacheShards]cacheShard
 	maxEntries int64

@@ -139,8 +139,12 @@ type Config struct {
 	// CacheMaxEntries bounds the cache's entries. Default
 	// DefaultCacheMaxEntries.
 	CacheMaxEntries int
-	// CacheMaxBytes bounds the memory the cache accounts for (tokens plus a
-	// fixed overhead each). Default DefaultCacheMaxBytes.
+	// CacheMaxBytes bounds the memory the cache accounts for (the claims
+	// read from each token plus a fixed overhead; the cache is keyed by
+	// the tokens' SHA-256). Default DefaultCacheMaxBytes. Beside it, the
+	// texts of the 512 tokens most recently presented again (at most 4 KiB
+	// each, 2 MiB in all) are kept so that their next use is answered
+	// without hashing them.
 	CacheMaxBytes int
 
 	// InsecureAllowHTTP allows an http:// issuer and key URL. For tests and
