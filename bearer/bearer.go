@@ -202,38 +202,49 @@ func RequireScopes(scopes ...string) func(http.Handler) http.Handler {
 	joined := strings.Join(scopes, " ")
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ctx := r.Context()
-			tc, _ := ctx.Value(tokenContextKey{}).(*tokenContext)
-			if tc == nil || tc.tok == nil || tc.m == nil {
-				// No challenge: this is not the client's fault.
-				jsonerror.Write(w, r, http.StatusInternalServerError, "server_error",
-					"bearer.RequireScopes runs outside bearer.Middleware")
-				return
-			}
-			tok, m := tc.tok, tc.m
+			tok, _ := FromContext(r.Context())
 			var missing []string
 			for _, s := range scopes {
-				if !tok.HasScope(s) {
+				if tok != nil && !tok.HasScope(s) {
 					missing = append(missing, s)
 				}
 			}
-			if missing != nil {
-				raw := ""
-				if tok.ID() == "" || m.observe != nil {
-					raw, _ = extract(r) // for the log's fingerprint and the observer
-				}
-				tc.refused = true // this is the request's decision: Middleware reports no admission
-				m.refuse(w, r, &Error{
+			if tok == nil || missing != nil {
+				Refuse(w, r, &Error{
 					Status:      http.StatusForbidden,
 					Code:        CodeInsufficientScope,
 					Description: "the token lacks the scope(s) " + strings.Join(missing, " "),
 					Scope:       joined,
-				}, raw, tok, nil)
+				})
 				return
 			}
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// Refuse answers r, a request Middleware admitted, with e (typically Status
+// 403 and CodeInsufficientScope, for an authorization rule of the caller's
+// own) exactly as RequireScopes answers a missing scope: the challenge with
+// the middleware's realm and resource metadata, the JSON body, a log
+// record under the middleware's rate limit, and the refusal reported to
+// Options.Observe instead of the admission. A request that did not pass
+// through Middleware is answered 500 without a challenge, since that is a
+// wiring mistake, not the client's.
+func Refuse(w http.ResponseWriter, r *http.Request, e *Error) {
+	tc, _ := r.Context().Value(tokenContextKey{}).(*tokenContext)
+	if tc == nil || tc.tok == nil || tc.m == nil {
+		jsonerror.Write(w, r, http.StatusInternalServerError, "server_error",
+			"bearer.RequireScopes or bearer.Refuse runs outside bearer.Middleware")
+		return
+	}
+	tok, m := tc.tok, tc.m
+	raw := ""
+	if tok.ID() == "" || m.observe != nil {
+		raw, _ = extract(r) // for the log's fingerprint and the observer
+	}
+	tc.refused = true // this is the request's decision: Middleware reports no admission
+	m.refuse(w, r, e, raw, tok, nil)
 }
 
 // FromContext returns the verified token that Middleware put in ctx.

@@ -487,7 +487,7 @@ func TestRequireScopesOutsideMiddleware(t *testing.T) {
 	if w.Code != 500 || w.Header().Get("WWW-Authenticate") != "" {
 		t.Errorf("status %d, WWW-Authenticate %q; want 500 and none", w.Code, w.Header().Get("WWW-Authenticate"))
 	}
-	if want := `{"error":"server_error","error_description":"bearer.RequireScopes runs outside bearer.Middleware"}`; w.Body.String() != want {
+	if want := `{"error":"server_error","error_description":"bearer.RequireScopes or bearer.Refuse runs outside bearer.Middleware"}`; w.Body.String() != want {
 		t.Errorf("body = %s, want %s", w.Body, want)
 	}
 }

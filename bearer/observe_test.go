@@ -58,6 +58,9 @@ func TestObserveOncePerRequest(t *testing.T) {
 		{"refused by the verifier", "Bearer expired", okHandler, 401, expired, nil, "expired"},
 		{"insufficient scope", "Bearer abc", RequireScopes("a")(okHandler), 403, nil, scoped, "abc"},
 		{"insufficient scope, nested", "Bearer abc", RequireScopes("b")(RequireScopes("a")(okHandler)), 403, nil, scoped, "abc"},
+		{"refused by the caller's own rule", "Bearer abc", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			Refuse(w, r, &Error{Status: http.StatusForbidden, Code: CodeInsufficientScope, Description: "not for this route"})
+		}), 403, nil, scoped, "abc"},
 		{"enough scope", "Bearer abc", RequireScopes()(okHandler), 200, nil, scoped, "abc"},
 		{"panicking handler", "Bearer abc", panicking, 200, nil, scoped, "abc"},
 	}

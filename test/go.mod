@@ -9,6 +9,10 @@ go 1.26.8
 require (
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
+	// A WebSocket client for test/gateway, to check the gateway against an
+	// implementation that is not ours (the application side is a hand-written
+	// Python one); no dependencies of its own.
+	github.com/coder/websocket v1.8.15
 	github.com/resource-server/resource-server v0.0.0
 )
 

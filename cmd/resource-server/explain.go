@@ -11,16 +11,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/resource-server/resource-server/internal/config"
-	"github.com/resource-server/resource-server/internal/server"
 	"github.com/resource-server/resource-server/verifier"
 )
 
@@ -88,8 +89,13 @@ func runExplain(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	var checks []verifier.Check
 	ctx = verifier.WithTrace(ctx, func(c verifier.Check) { checks = append(checks, c) })
-	rec := serveOnce(ctx, cfg, set, req)
+	up := &notSent{}
+	rec, err := serveOnce(ctx, cfg, set, req, up)
+	if err != nil {
+		return usageError(err)
+	}
 	printExplanation(stdout, req, checks, rec)
+	up.print(stdout)
 	if rec.Code < 200 || rec.Code > 299 {
 		return &exitError{code: 1}
 	}
@@ -171,9 +177,15 @@ func (t fileTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // serveOnce runs the real server handler, built as run builds it, on one
 // request: METHOD PATH with the token as a Bearer credential, to the host
 // clients reach the server at (PUBLIC_URL's, else HOST or localhost, and
-// PORT), so that the challenge is the server's.
-func serveOnce(ctx context.Context, cfg config.Config, set *verifier.Set, req explainRequest) *httptest.ResponseRecorder {
-	h := server.New(serverDeps(cfg, set, slog.New(slog.DiscardHandler)))
+// PORT), so that the challenge is the server's. A request the gateway's
+// routes would proxy goes to up instead, which sends nothing.
+func serveOnce(ctx context.Context, cfg config.Config, set *verifier.Set, req explainRequest, up *notSent) (*httptest.ResponseRecorder, error) {
+	deps := serverDeps(cfg, set, slog.New(slog.DiscardHandler))
+	deps.Transport = up
+	h, err := apiHandler(cfg, deps)
+	if err != nil {
+		return nil, err
+	}
 	host := cfg.Host
 	if host == "" {
 		host = "localhost"
@@ -184,7 +196,34 @@ func serveOnce(ctx context.Context, cfg config.Config, set *verifier.Set, req ex
 	r.Header.Set("Authorization", "Bearer "+req.token)
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, r)
-	return rec
+	return rec, nil
+}
+
+// notSent stands for the gateway's upstreams in explain: it keeps the
+// request that would have been sent and answers 200 itself.
+type notSent struct{ req *http.Request }
+
+// RoundTrip keeps r and answers it without sending it.
+func (u *notSent) RoundTrip(r *http.Request) (*http.Response, error) {
+	u.req = r
+	return &http.Response{StatusCode: http.StatusOK, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: http.Header{}, Body: http.NoBody, Request: r}, nil
+}
+
+// print says where the gateway would have sent the request, and the
+// headers it would have set from claims (the Authorization header aside).
+func (u *notSent) print(w io.Writer) {
+	if u.req == nil {
+		return
+	}
+	fmt.Fprintf(w, "upstream (not sent): %s %s\n", u.req.Method, u.req.URL)
+	names := slices.Sorted(maps.Keys(u.req.Header))
+	for _, name := range names {
+		if name == "Authorization" || strings.HasPrefix(name, "X-Forwarded-") || name == "User-Agent" {
+			continue
+		}
+		fmt.Fprintf(w, "  %s: %s\n", name, strings.Join(u.req.Header[name], ", "))
+	}
 }
 
 // printExplanation writes what explain found: the request, the token's

@@ -133,7 +133,29 @@ func listeners(cfg config.Config, addr string, v *verifier.Set, log *slog.Logger
 		ln.Close()
 		return nil, err
 	}
-	return append([]listener{{ln, server.New(deps)}}, admin...), nil
+	api, err := apiHandler(cfg, deps)
+	if err != nil {
+		ln.Close()
+		for _, a := range admin {
+			a.ln.Close()
+		}
+		return nil, err
+	}
+	return append([]listener{{ln, api}}, admin...), nil
+}
+
+// apiHandler is the API's handler: the sample's routes, or the gateway's
+// when the configuration has routes:.
+func apiHandler(cfg config.Config, deps server.Deps) (http.Handler, error) {
+	if len(cfg.Routes) == 0 {
+		return server.New(deps), nil
+	}
+	routes, err := cfg.GatewayRoutes(server.Builtins(deps.Now))
+	if err != nil {
+		return nil, err
+	}
+	deps.Routes, deps.ForwardAuthPath = routes, cfg.ForwardAuthPath
+	return server.NewGateway(deps)
 }
 
 // adminListener listens for the admin listener when ADMIN_PORT is set (none

@@ -121,9 +121,17 @@ type Config struct {
 	// settings it does not set itself; nil for the one-issuer shorthand
 	// (Issuer, ClientID, Audience, JWKSURL), which it replaces.
 	Issuers []IssuerConfig
+	// ForwardAuthPath is FORWARD_AUTH_PATH: the path of the gateway's
+	// forward-auth endpoint, served with a routes: list.
+	ForwardAuthPath string
+	// Routes is the YAML file's routes: list (see GatewayRoutes); nil
+	// when the file has none, and the program serves its built-in routes.
+	Routes []RouteConfig
 
 	// issuersSource is where the issuers: list stands in the file.
 	issuersSource Source
+	// routesSource is where the routes: list stands in the file.
+	routesSource Source
 
 	// sources maps a setting's name (see Error.Field) to where its value
 	// came from. Nil when the Config was not built by Load.
@@ -212,6 +220,9 @@ func (c Config) LogValue() slog.Value {
 	}
 	if len(c.Issuers) > 0 {
 		attrs = append(attrs, slog.Any("issuers", c.IssuerNames()))
+	}
+	if len(c.Routes) > 0 {
+		attrs = append(attrs, slog.Any("routes", c.routeMatches()))
 	}
 	return slog.GroupValue(attrs...)
 }

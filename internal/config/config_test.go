@@ -145,6 +145,9 @@ func TestPrecedence(t *testing.T) {
 		{name: "SHUTDOWN_TIMEOUT", envVal: "30s", flagArg: "--shutdown-timeout=1m",
 			get: func(c Config) string { return c.ShutdownTimeout.String() },
 			def: "10s", fromEnv: "30s", fromFlag: "1m0s"},
+		{name: "FORWARD_AUTH_PATH", envVal: "/auth", flagArg: "--forward-auth-path=/verify",
+			get: func(c Config) string { return c.ForwardAuthPath },
+			def: "/_auth", fromEnv: "/auth", fromFlag: "/verify"},
 	}
 	covered := map[string]bool{"--config": true} // --config: TestConfigFileFlag
 	for _, tt := range tests {

@@ -54,6 +54,7 @@ func ExampleYAML(w io.Writer) {
 		b.WriteString(s.key() + ": " + yamlScalar(s, s.exampleText()) + "\n")
 	}
 	exampleIssuers(&b)
+	exampleRoutes(&b)
 	io.WriteString(w, b.String())
 }
 
@@ -148,6 +149,7 @@ func (c Config) Describe(w io.Writer) error {
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", ic.name(s.key), v, origin)
 		}
 	}
+	c.describeRoutes(tw)
 	return tw.Flush()
 }
 

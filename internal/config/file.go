@@ -42,7 +42,7 @@ const fileExample = `{"resourceServer":{"port":8000,"oidc":{"issuer":"https://de
 // .yml is a YAML file (see decodeYAML), anything else JSON in the Express
 // sample's shape. A missing file is no error unless explicit (named by
 // --config). Empty strings and nulls count as unset.
-func readFile(path, name string, explicit bool) (map[string]fileValue, *issuerList, error) {
+func readFile(path, name string, explicit bool) (map[string]fileValue, fileLists, error) {
 	src := Source{Kind: SourceDefault}
 	if explicit {
 		src = Source{Kind: SourceFlag, Name: "--config"}
@@ -53,20 +53,20 @@ func readFile(path, name string, explicit bool) (map[string]fileValue, *issuerLi
 
 	data, err := readBytes(path, explicit, fileErr)
 	if err != nil || data == nil {
-		return nil, nil, err
+		return nil, fileLists{}, err
 	}
 	if isYAML(name) {
 		return decodeYAML(data, path, src)
 	}
 	vals, err := decodeFile(data, path, src)
 	if err != nil {
-		return nil, nil, err
+		return nil, fileLists{}, err
 	}
 	out := make(map[string]fileValue, len(vals))
 	for key, v := range vals {
 		out[settingForFileKey(key).name()] = fileValue{raw: v, src: Source{Kind: SourceFile, Name: key, File: path}}
 	}
-	return out, nil, nil
+	return out, fileLists{}, nil
 }
 
 // readBytes reads the file at path: nil and no error when it is missing
@@ -124,7 +124,7 @@ func decodeFile(data []byte, path string, src Source) (map[string]string, error)
 		return nil, fileErr("cannot be decoded: "+err.Error(), "write it in the shape "+fileExample, err)
 	}
 	vals, err := fileValues(doc, path, src)
-	return vals, errors.Join(err, unknownKeys(data, path, src))
+	return vals, errors.Join(err, unknownKeys(data, path, src), routesInJSON(data, path, src))
 }
 
 // fileValues returns the values of a decoded file as text, by file key.

@@ -147,7 +147,7 @@ func load(args []string, getenv func(string) string, dir string) (c Config, bad 
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(dir, path)
 	}
-	fileVals, issuers, err := readFile(path, c.ConfigFile, flags[cfgFlag].set)
+	fileVals, lists, err := readFile(path, c.ConfigFile, flags[cfgFlag].set)
 	if err != nil {
 		return Config{}, nil, err
 	}
@@ -158,7 +158,10 @@ func load(args []string, getenv func(string) string, dir string) (c Config, bad 
 			}
 		}
 	}
-	if issuers != nil {
+	if routes := lists.routes; routes != nil {
+		c.routesSource, c.Routes = routes.src, routes.entries
+	}
+	if issuers := lists.issuers; issuers != nil {
 		c.issuersSource = issuers.src
 		c.Issuers = issuers.entries
 		for i := range c.Issuers {

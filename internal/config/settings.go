@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 
+	"github.com/resource-server/resource-server/gateway"
 	"github.com/resource-server/resource-server/verifier"
 )
 
@@ -165,6 +166,9 @@ func serverSettings() []*setting {
 		{flag: "secure-route", env: "SECURE_ROUTE", meta: "BOOL", def: "true", kind: kindBool,
 			help: "serve GET /secure, which echoes the verified token's header and claims (a debugging aid)",
 			ptr:  func(c *Config) any { return &c.SecureRoute }},
+		{flag: "forward-auth-path", env: "FORWARD_AUTH_PATH", meta: "PATH", def: gateway.DefaultForwardAuthPath,
+			help: "path of the forward-auth endpoint served with a routes: list, for a reverse proxy's auth_request, ForwardAuth or forward_auth: it checks the token against the route the original request matches and answers with its claim headers; a plain path, no route may take it",
+			ptr:  func(c *Config) any { return &c.ForwardAuthPath }, check: checkForwardAuthPath},
 		{flag: "dev", env: "DEV", meta: "BOOL", def: "false", kind: kindBool,
 			help: "run the embedded development authorization server and the demo front-end; no Okta account needed",
 			ptr:  func(c *Config) any { return &c.Dev }},

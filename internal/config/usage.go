@@ -32,6 +32,9 @@ func Usage(w io.Writer) {
 	b.WriteByte('\n')
 	wrap(&b, "", "Several issuers: a YAML file's issuers: list, one entry per issuer (keys "+issuerKeys()+"); "+
 		"ALGORITHMS, KEYS_MAX_AGE, REQUIRE_AT_JWT and ALLOW_MISSING_AUDIENCE are each entry's defaults. See `resource-server config example`.")
+	wrap(&b, "", "Routes: a YAML file's routes: list, one entry per route (keys "+strings.Join(routeKeys(), ", ")+"), "+
+		"proxies requests to upstreams or built-in handlers instead of serving the built-in routes; "+
+		"FORWARD_AUTH_PATH is its forward-auth endpoint. See `resource-server config example`.")
 	b.WriteString("\nFlags:\n")
 	for _, s := range settings {
 		b.WriteString("  --" + s.flag + "=" + s.meta)

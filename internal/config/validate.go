@@ -42,6 +42,7 @@ func (c Config) Validate() error {
 			s.check(c, r)
 		}
 	}
+	c.validateRoutes(r)
 	own := map[string]bool{}
 	for _, err := range r.errs {
 		own[err.(*Error).Field] = true

@@ -13,28 +13,28 @@ import (
 // sequences (or comma-separated strings). It walks the yaml.Node tree with
 // the settings table rather than decoding into a struct, so that every
 // value keeps its line, and an unknown key is refused with its line and the
-// nearest valid key. A key holding a mapping or a sequence of mappings (the
-// per-issuer issuers: and the routes: to come) would get a walker of its
-// own beside yamlValue. Empty strings and nulls count as unset.
-func decodeYAML(data []byte, path string, src Source) (map[string]fileValue, *issuerList, error) {
+// nearest valid key. A key holding a sequence of mappings (issuers:,
+// routes:) has a walker of its own beside yamlValue. Empty strings and
+// nulls count as unset.
+func decodeYAML(data []byte, path string, src Source) (map[string]fileValue, fileLists, error) {
 	fileErr := func(problem, fix string, err error) error {
 		return &Error{Field: "--config", Value: path, Source: src, Problem: problem, Fix: fix, Err: err}
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, nil, fileErr("is not valid YAML ("+err.Error()+")", "fix the YAML there; `resource-server config example` prints a valid file", err)
+		return nil, fileLists{}, fileErr("is not valid YAML ("+err.Error()+")", "fix the YAML there; `resource-server config example` prints a valid file", err)
 	}
 	vals := map[string]fileValue{}
 	if len(doc.Content) == 0 {
-		return vals, nil, nil // an empty file, or only comments
+		return vals, fileLists{}, nil // an empty file, or only comments
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
-		return nil, nil, fileErr(fmt.Sprintf("does not hold a mapping of settings (line %d)", root.Line),
+		return nil, fileLists{}, fileErr(fmt.Sprintf("does not hold a mapping of settings (line %d)", root.Line),
 			"write one setting per line, key: value, e.g. \"issuer: "+exampleIssuer+"\"", nil)
 	}
 	var errs []error
-	var issuers *issuerList
+	var lists fileLists
 	seen := map[string]int{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
@@ -43,9 +43,14 @@ func decodeYAML(data []byte, path string, src Source) (map[string]fileValue, *is
 		case k.Value == issuersKey && seen[k.Value] == 0:
 			seen[k.Value] = k.Line
 			list, err := decodeIssuers(k, v, path)
-			issuers = list
+			lists.issuers = list
 			errs = append(errs, err)
-		case s == nil && k.Value != issuersKey:
+		case k.Value == routesKey && seen[k.Value] == 0:
+			seen[k.Value] = k.Line
+			list, err := decodeRoutes(k, v, path)
+			lists.routes = list
+			errs = append(errs, err)
+		case s == nil && k.Value != issuersKey && k.Value != routesKey:
 			errs = append(errs, unknownYAMLKey(k, path, src))
 		case seen[k.Value] != 0:
 			errs = append(errs, fileErr(fmt.Sprintf("sets %s twice, on lines %d and %d", k.Value, seen[k.Value], k.Line), "keep one of them", nil))
@@ -59,7 +64,7 @@ func decodeYAML(data []byte, path string, src Source) (map[string]fileValue, *is
 			}
 		}
 	}
-	return vals, issuers, errors.Join(errs...)
+	return vals, lists, errors.Join(errs...)
 }
 
 // yamlValue reads the value v of s's key k. set is false for a null or an
@@ -96,7 +101,7 @@ func yamlValue(s *setting, k, v *yaml.Node, path string) (fv fileValue, set bool
 
 // unknownYAMLKey reports a key that no setting has, with the nearest one.
 func unknownYAMLKey(k *yaml.Node, path string, src Source) error {
-	keys := []string{issuersKey}
+	keys := []string{issuersKey, routesKey}
 	for _, s := range settings {
 		if s.key() != "" {
 			keys = append(keys, s.key())
@@ -112,6 +117,13 @@ func unknownYAMLKey(k *yaml.Node, path string, src Source) error {
 
 // issuersKey is the YAML key of the list of issuers (see IssuerConfig).
 const issuersKey = "issuers"
+
+// fileLists are the lists a YAML file holds beside its settings, nil when
+// it has none.
+type fileLists struct {
+	issuers *issuerList
+	routes  *routeList
+}
 
 // settingByKey finds the setting whose YAML key is key; nil for none.
 func settingByKey(key string) *setting {

@@ -137,8 +137,10 @@ type resourceMetadata struct {
 // client can fetch metadata from (RFC 9728 §2, RFC 8414), which a template
 // is not, and listing its tenants would publish the tenants trusted. Its
 // resource is the identifier the metadata URL derives from (§3.3): the base
-// URL, PublicURL or the request's.
-func handleResourceMetadata(d Deps) http.Handler {
+// URL, PublicURL or the request's, followed by the path after the
+// well-known one ({path...}, none for the sample's one resource), and its
+// scopes_supported are scopes(that path).
+func handleResourceMetadata(d Deps, scopes func(resourcePath string) []string) http.Handler {
 	servers := []string{}
 	for _, iss := range d.Verifier.Issuers() {
 		if !strings.Contains(iss, "{") {
@@ -152,9 +154,30 @@ func handleResourceMetadata(d Deps) http.Handler {
 				"the request names no host, from which the resource identifier is derived (the server's operator can set PUBLIC_URL)")
 			return
 		}
-		writeJSON(w, r, http.StatusOK, resourceMetadata{Resource: base, AuthorizationServers: servers,
-			BearerMethods: []string{"header"}, Scopes: d.RequiredScopes})
+		path := ""
+		if p := r.PathValue("path"); p != "" {
+			path = "/" + p
+		}
+		writeJSON(w, r, http.StatusOK, resourceMetadata{Resource: base + path, AuthorizationServers: servers,
+			BearerMethods: []string{"header"}, Scopes: scopes(path)})
 	})
+}
+
+// resourcePath is the path of the protected resource a route pattern
+// serves, whose metadata its challenges name: the pattern's path without
+// method and host, up to its first wildcard, without a trailing "/"
+// ("GET /orders/{id}" → "/orders", "/public/" → "/public").
+func resourcePath(pattern string) string {
+	if _, rest, ok := strings.Cut(pattern, " "); ok {
+		pattern = strings.TrimLeft(rest, " \t")
+	}
+	if i := strings.IndexByte(pattern, '/'); i > 0 {
+		pattern = pattern[i:] // after the host
+	}
+	if i := strings.IndexByte(pattern, '{'); i >= 0 {
+		pattern = pattern[:i]
+	}
+	return strings.TrimRight(pattern, "/")
 }
 
 // baseURL is the base URL of the resource: publicURL when set, else the

@@ -2,17 +2,83 @@ package server
 
 import (
 	"net/http"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/rs/cors"
 
 	"github.com/resource-server/resource-server/bearer"
+	"github.com/resource-server/resource-server/gateway"
 	"github.com/resource-server/resource-server/internal/messages"
 )
 
-// routes lists every route of the program.
+// routes lists every route of the program with the Express sample's routes.
 func routes(d Deps) http.Handler {
 	mux := http.NewServeMux()
+	auth := bearer.Middleware(d.Verifier, bearerOptions(d))
+	if len(d.RequiredScopes) > 0 {
+		scoped := bearer.RequireScopes(d.RequiredScopes...)
+		withAuth := auth
+		auth = func(h http.Handler) http.Handler { return withAuth(scoped(h)) }
+	}
+
+	mux.Handle("GET /{$}", handleWelcome())
+	mux.Handle("GET /api/messages", auth(messages.Handler(d.Now)))
+	if d.SecureRoute {
+		mux.Handle("GET /secure", auth(handleSecure()))
+	}
+	mux.Handle("GET /healthz", handleHealth())
+	mux.Handle("GET /readyz", handleReady(d.Verifier, d.Now))
+	mux.Handle("GET "+metadataPath, handleResourceMetadata(d, func(string) []string { return d.RequiredScopes }))
+	mux.Handle("/", handleNotFound())
+	return withDevIssuer(d, withCORS(corsFor(d.CORSAllowedOrigins), mux))
+}
+
+// gatewayRoutes lists every route of the program with the gateway's route
+// table: the program's own routes, public, are added to d.Routes, so that a
+// route of the configuration that conflicts with one of them is refused
+// like any conflict.
+func gatewayRoutes(d Deps) (http.Handler, error) {
+	var g *gateway.Gateway // the metadata handlers read its scopes
+	own := []gateway.Route{
+		{Match: "GET /healthz", Handler: handleHealth(), Public: true},
+		{Match: "GET /readyz", Handler: handleReady(d.Verifier, d.Now), Public: true},
+		{Match: "GET " + metadataPath, Handler: gatewayMetadata(d, &g), Public: true},
+		{Match: "GET " + metadataPath + "/{path...}", Handler: gatewayMetadata(d, &g), Public: true},
+	}
+	opts := bearerOptions(d)
+	opts.ResourceMetadata, opts.ResourceMetadataFunc = "", func(r *http.Request) string {
+		if base := baseURL(d.PublicURL, r); base != "" {
+			return base + gateway.MetadataPath(resourcePath(r.Pattern))
+		}
+		return ""
+	}
+	g, err := gateway.New(gateway.Config{
+		Routes:          append(slices.Clip(d.Routes), own...),
+		Verifier:        d.Verifier,
+		Bearer:          opts,
+		Transport:       d.Transport,
+		ForwardAuthPath: d.ForwardAuthPath,
+		Logger:          d.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return withCORS(corsFor(d.CORSAllowedOrigins), g), nil
+}
+
+// gatewayMetadata serves the RFC 9728 metadata of the gateway's resources,
+// whose scopes_supported are those of the routes under each: *g is the
+// gateway, set once built, before any request.
+func gatewayMetadata(d Deps, g **gateway.Gateway) http.Handler {
+	return handleResourceMetadata(d, func(path string) []string { return (*g).ScopesSupported(path) })
+}
+
+// bearerOptions are the bearer middleware's options: the realm, the
+// logger, the RFC 9728 metadata URL of every challenge (PUBLIC_URL's, else
+// the request's) and the metrics' observer.
+func bearerOptions(d Deps) bearer.Options {
 	opts := bearer.Options{Realm: "api", Logger: d.Logger}
 	if d.PublicURL != "" {
 		opts.ResourceMetadata = d.PublicURL + metadataPath
@@ -27,25 +93,12 @@ func routes(d Deps) http.Handler {
 	if d.Metrics != nil {
 		opts.Observe = d.Metrics.Observe
 	}
-	auth := bearer.Middleware(d.Verifier, opts)
+	return opts
+}
 
-	if len(d.RequiredScopes) > 0 {
-		scoped := bearer.RequireScopes(d.RequiredScopes...)
-		withAuth := auth
-		auth = func(h http.Handler) http.Handler { return withAuth(scoped(h)) }
-	}
-
-	mux.Handle("GET /{$}", handleWelcome())
-	mux.Handle("GET /api/messages", auth(messages.Handler(d.Now)))
-	if d.SecureRoute {
-		mux.Handle("GET /secure", auth(handleSecure()))
-	}
-	mux.Handle("GET /healthz", handleHealth())
-	mux.Handle("GET /readyz", handleReady(d.Verifier, d.Now))
-	mux.Handle("GET "+metadataPath, handleResourceMetadata(d))
-	mux.Handle("/", handleNotFound())
-
-	api := withCORS(corsFor(d.CORSAllowedOrigins), mux)
+// withDevIssuer serves the embedded development issuer, when there is one,
+// outside CORS and authentication, for every path under DevIssuerPath.
+func withDevIssuer(d Deps, api http.Handler) http.Handler {
 	if d.DevIssuer == nil {
 		return api
 	}
@@ -98,4 +151,18 @@ func corsFor(origins []string) *cors.Cors {
 		ExposedHeaders:       []string{"WWW-Authenticate"},
 		OptionsSuccessStatus: http.StatusNoContent,
 	})
+}
+
+// Builtins are the handlers a route of the gateway's table may name
+// instead of an upstream (config's handler:): the sample's welcome,
+// messages and secure routes.
+func Builtins(now func() time.Time) map[string]http.Handler {
+	if now == nil {
+		now = time.Now
+	}
+	return map[string]http.Handler{
+		"welcome":  handleWelcome(),
+		"messages": messages.Handler(now),
+		"secure":   handleSecure(),
+	}
 }

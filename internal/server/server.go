@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/resource-server/resource-server/bearer"
+	"github.com/resource-server/resource-server/gateway"
 	"github.com/resource-server/resource-server/internal/jsonerror"
 	"github.com/resource-server/resource-server/internal/metrics"
 	"github.com/resource-server/resource-server/verifier"
@@ -57,10 +58,41 @@ type Deps struct {
 	// metrics.(*Metrics).Handler), never by this handler. Nil: nothing is
 	// measured, at no cost.
 	Metrics *metrics.Metrics
+
+	// Routes, when set, is the gateway's route table (the configuration's
+	// routes:), served by NewGateway instead of the sample's routes, beside
+	// /healthz, /readyz, the RFC 9728 metadata and the forward-auth
+	// endpoint at ForwardAuthPath (default gateway.DefaultForwardAuthPath).
+	Routes          []gateway.Route
+	ForwardAuthPath string
+	// Transport carries the gateway's proxied requests. Nil:
+	// gateway.NewTransport().
+	Transport http.RoundTripper
 }
 
-// New returns the program's whole HTTP handler.
+// New returns the program's whole HTTP handler with the Express sample's
+// routes. It panics when d.Routes is set: that is NewGateway's.
 func New(d Deps) http.Handler {
+	if len(d.Routes) > 0 {
+		panic("server: New with Routes; use NewGateway")
+	}
+	d = withDefaults(d)
+	return wrap(d, routes(d))
+}
+
+// NewGateway returns the program's whole HTTP handler with d.Routes, the
+// gateway's route table, in place of the sample's routes. Its error names
+// the route at fault, as gateway.New does.
+func NewGateway(d Deps) (http.Handler, error) {
+	d = withDefaults(d)
+	api, err := gatewayRoutes(d)
+	if err != nil {
+		return nil, err
+	}
+	return wrap(d, api), nil
+}
+
+func withDefaults(d Deps) Deps {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
@@ -71,7 +103,12 @@ func New(d Deps) http.Handler {
 		d.CORSAllowedOrigins = []string{"*"}
 	}
 	d.PublicURL = strings.TrimRight(d.PublicURL, "/")
-	h := routes(d)
+	return d
+}
+
+// wrap puts what every request goes through around the routes: metrics,
+// the access log, recovery.
+func wrap(d Deps, h http.Handler) http.Handler {
 	if d.Metrics != nil {
 		h = d.Metrics.Instrument(h)
 	}

@@ -1,0 +1,70 @@
+package gateway
+
+import (
+	"cmp"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/resource-server/resource-server/internal/jsonerror"
+)
+
+// forwardAuth is the forward-auth endpoint: it rebuilds the request a proxy
+// asks about, finds its route in the same table, and runs the same checks,
+// answering instead of proxying.
+func (g *Gateway) forwardAuth(w http.ResponseWriter, r *http.Request) {
+	orig, err := originalRequest(r)
+	if err != nil {
+		jsonerror.Write(w, r, http.StatusBadRequest, "invalid_request", err.Error())
+		return
+	}
+	h, _ := g.mux.Handler(orig)
+	rt, ok := h.(*route)
+	if !ok || orig.URL.Path == g.forwardAuthPath {
+		// No route, the forward-auth endpoint itself, or a redirect to a
+		// cleaned path: nothing a proxy should let through.
+		notFound(w, orig)
+		return
+	}
+	rt.check.ServeHTTP(w, orig)
+}
+
+// originalRequest rebuilds the request a proxy asks about from the headers
+// it sends: nginx auth_request's X-Original-URI and X-Original-Method (as
+// its configuration usually names them), or Traefik ForwardAuth's and Caddy
+// forward_auth's X-Forwarded-Uri, X-Forwarded-Method and X-Forwarded-Host.
+// The method defaults to the subrequest's own; the host to
+// X-Forwarded-Host, X-Original-Host, then the subrequest's Host. The
+// request keeps the subrequest's headers (Authorization, Origin…) and
+// context; it has no body, which no check reads.
+func originalRequest(r *http.Request) (*http.Request, error) {
+	h := r.Header
+	uri, method := h.Get("X-Original-Uri"), h.Get("X-Original-Method")
+	if uri == "" {
+		uri, method = h.Get("X-Forwarded-Uri"), h.Get("X-Forwarded-Method")
+	}
+	if uri == "" {
+		return nil, errors.New("the original request is not named: set X-Original-URI (nginx auth_request) or X-Forwarded-Uri (Traefik ForwardAuth, Caddy forward_auth)")
+	}
+	method = cmp.Or(method, r.Method)
+	if !validHeaderName(method) { // a method is a token, as a header name is
+		return nil, errors.New("the original method (X-Original-Method or X-Forwarded-Method) is not an HTTP method")
+	}
+	if uri[0] != '/' {
+		return nil, errors.New("the original URI (X-Original-URI or X-Forwarded-Uri) does not start with \"/\": send the path and query only")
+	}
+	u, err := url.ParseRequestURI(uri)
+	if err != nil {
+		return nil, errors.New("the original URI (X-Original-URI or X-Forwarded-Uri) is not a valid path and query")
+	}
+	host := cmp.Or(h.Get("X-Forwarded-Host"), h.Get("X-Original-Host"), r.Host)
+	if strings.ContainsAny(host, " \t/\\@?#") || !validHeaderValue(host) {
+		return nil, errors.New("the original host (X-Forwarded-Host) is not a host name")
+	}
+	orig := r.WithContext(r.Context())
+	orig.Method, orig.URL, orig.Host, orig.RequestURI = method, u, host, uri
+	orig.Body, orig.ContentLength, orig.Form, orig.PostForm = http.NoBody, 0, nil, nil
+	orig.Pattern = ""
+	return orig, nil
+}

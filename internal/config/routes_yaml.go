@@ -1,0 +1,255 @@
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// routesKey is the YAML key of the list of routes (see RouteConfig).
+const routesKey = "routes"
+
+// routeList is the routes: key of a YAML file: its entries and where the
+// key stands.
+type routeList struct {
+	entries []RouteConfig
+	src     Source
+}
+
+// exampleRoute is the start of an entry, for messages.
+const exampleRoute = "\"- match: GET /orders/{id}\" then \"  upstream: http://127.0.0.1:9000\""
+
+// decodeRoutes reads the value v of the routes: key k: a sequence of
+// mappings, one per route, each key read by its declaration in
+// routeSettings. Every problem is reported, each with its line.
+func decodeRoutes(k, v *yaml.Node, path string) (*routeList, error) {
+	list := &routeList{src: Source{Kind: SourceFile, Name: routesKey, File: path, Line: k.Line}}
+	bad := func(field string, line int, problem, fix string) error {
+		return &Error{Field: field, Source: Source{Kind: SourceFile, Name: field, File: path, Line: line}, Problem: problem, Fix: fix}
+	}
+	if v.Kind == yaml.AliasNode && v.Alias != nil {
+		v = v.Alias
+	}
+	if v.Kind != yaml.SequenceNode {
+		return nil, bad(routesKey, k.Line, "is not a list", "write one entry per route, each starting with "+exampleRoute+"; `resource-server config example` shows some")
+	}
+	var errs []error
+	for i, item := range v.Content {
+		rc := newRoute(i)
+		if item.Kind == yaml.AliasNode && item.Alias != nil {
+			item = item.Alias
+		}
+		if item.Kind != yaml.MappingNode {
+			errs = append(errs, bad(fmt.Sprintf("routes[%d]", i), item.Line, "is not a mapping", "write the entry as keys under \"- \", e.g. "+exampleRoute))
+			continue
+		}
+		rc.src = Source{Kind: SourceFile, Name: fmt.Sprintf("routes[%d]", i), File: path, Line: item.Line}
+		errs = append(errs, decodeRoute(&rc, item, path)...)
+		list.entries = append(list.entries, rc)
+	}
+	return list, errors.Join(errs...)
+}
+
+// decodeRoute reads one entry's keys into rc.
+func decodeRoute(rc *RouteConfig, item *yaml.Node, path string) []error {
+	var errs []error
+	for j := 0; j+1 < len(item.Content); j += 2 {
+		k, v := item.Content[j], item.Content[j+1]
+		s := routeSettingByKey(k.Value)
+		src := Source{Kind: SourceFile, Name: rc.name(k.Value), File: path, Line: k.Line}
+		switch {
+		case s == nil:
+			errs = append(errs, unknownRouteKey(*rc, k, path))
+		case rc.sources[s.key].Kind == SourceFile:
+			errs = append(errs, &Error{Field: rc.name(s.key), Source: src,
+				Problem: fmt.Sprintf("is set twice, on lines %d and %d", rc.sources[s.key].Line, k.Line), Fix: "keep one of them"})
+		default:
+			set, err := s.decode(rc, v, path)
+			if err != nil {
+				if err.Field == "" {
+					err.Field, err.Source = rc.name(s.key), src
+				}
+				errs = append(errs, err)
+			} else if set {
+				rc.sources[s.key] = src
+			}
+		}
+	}
+	return errs
+}
+
+// unknownRouteKey reports a key of an entry that no declaration has, with
+// the nearest one.
+func unknownRouteKey(rc RouteConfig, k *yaml.Node, path string) error {
+	fix := "remove it or correct its name; the keys of a route are " + strings.Join(routeKeys(), ", ")
+	if near := nearest(k.Value, routeKeys()); near != "" {
+		fix = "did you mean " + near + "? Rename it to " + near + "; `resource-server config example` lists every key"
+	}
+	return &Error{Field: "--config", Value: path, Source: Source{Kind: SourceFile, Name: routesKey, File: path, Line: k.Line},
+		Problem: fmt.Sprintf("has the unknown key %q on line %d, in routes[%d]", k.Value, k.Line, rc.Index), Fix: fix}
+}
+
+// decode reads v into s's field of rc. set is false for a null or an empty
+// string, which count as unset (the key keeps its default). The *Error
+// returned lacks Field and Source, which the caller fills, unless it is
+// about one header, which it names.
+func (s *routeSetting) decode(rc *RouteConfig, v *yaml.Node, path string) (set bool, _ *Error) {
+	if v.Kind == yaml.AliasNode && v.Alias != nil {
+		v = v.Alias
+	}
+	if v.Kind == yaml.ScalarNode && (v.Tag == "!!null" || v.Value == "") {
+		return false, nil
+	}
+	switch p := s.ptr(rc).(type) {
+	case *[]string:
+		list, err := yamlList(v)
+		*p = list
+		return err == nil, err
+	case *map[string]any:
+		claims, err := yamlClaims(v)
+		*p = claims
+		return err == nil, err
+	case *[]HeaderConfig:
+		headers, err := yamlHeaders(*rc, v, path)
+		*p = headers
+		return err == nil, err
+	}
+	if v.Kind != yaml.ScalarNode {
+		return false, &Error{Problem: "is not a single value", Fix: "write one value, e.g. " + s.key + ": " + s.example()}
+	}
+	return true, s.parse(rc, v.Value)
+}
+
+// parse reads the scalar raw into s's field of rc.
+func (s *routeSetting) parse(rc *RouteConfig, raw string) *Error {
+	bad := func(problem, fix string) *Error {
+		return &Error{Value: raw, Problem: problem, Fix: "write " + fix + ", e.g. " + s.key + ": " + s.example()}
+	}
+	raw = strings.TrimSpace(raw)
+	switch p := s.ptr(rc).(type) {
+	case *string:
+		*p = raw
+	case *bool:
+		b, err := parseBool(raw)
+		if err != nil {
+			return bad("is not a boolean", "true or false")
+		}
+		*p = b
+	case *time.Duration:
+		d, err := time.ParseDuration(raw)
+		if err != nil {
+			return bad("is not a duration", "a Go duration with a unit")
+		}
+		*p = d
+	}
+	return nil
+}
+
+// example is a valid value of s, for messages and the example file.
+func (s *routeSetting) example() string {
+	switch s.key {
+	case "match":
+		return "GET /orders/{id}"
+	case "upstream":
+		return "http://127.0.0.1:9000"
+	case "handler":
+		return "messages"
+	case "auth":
+		return authNone
+	case "scopes", "any_scopes":
+		return "[orders:read]"
+	case "assert_claims":
+		return "{\"groups.includes\": admins}"
+	case "headers":
+		return "{X-Auth-Subject: /sub}"
+	case "timeout":
+		return "10s"
+	}
+	return "false"
+}
+
+// yamlHeaders reads headers: a mapping of header names to a claim's JSON
+// Pointer, or to a mapping {claim: pointer, separator: text}. The names
+// are kept as written, in order; Validate checks names and pointers.
+func yamlHeaders(rc RouteConfig, v *yaml.Node, path string) ([]HeaderConfig, *Error) {
+	if v.Kind != yaml.MappingNode {
+		return nil, &Error{Problem: "is not a mapping of header names to claims",
+			Fix: "write Header-Name: /claim, e.g. headers: {X-Auth-Subject: /sub, X-Auth-Roles: {claim: /roles, separator: \" \"}}"}
+	}
+	var headers []HeaderConfig
+	for i := 0; i+1 < len(v.Content); i += 2 {
+		k, val := v.Content[i], v.Content[i+1]
+		field := rc.name("headers") + "." + k.Value
+		h := HeaderConfig{Name: k.Value, Separator: ",", src: Source{Kind: SourceFile, Name: field, File: path, Line: k.Line}}
+		if err := h.decodeValue(val); err != nil {
+			err.Field, err.Source = field, h.src
+			return nil, err
+		}
+		headers = append(headers, h)
+	}
+	return headers, nil
+}
+
+// decodeValue reads a header's value: the claim's pointer, or a mapping
+// {claim: pointer, separator: text}.
+func (h *HeaderConfig) decodeValue(v *yaml.Node) *Error {
+	if v.Kind == yaml.AliasNode && v.Alias != nil {
+		v = v.Alias
+	}
+	switch v.Kind {
+	case yaml.ScalarNode:
+		if v.Tag != "!!null" {
+			h.Claim = strings.TrimSpace(v.Value)
+		}
+		return nil
+	case yaml.MappingNode:
+	default:
+		return &Error{Problem: fmt.Sprintf("is a list on line %d", v.Line), Fix: "write the claim's JSON Pointer, e.g. " + h.Name + ": /sub, or " + h.Name + ": {claim: /roles, separator: \" \"}"}
+	}
+	for i := 0; i+1 < len(v.Content); i += 2 {
+		k, val := v.Content[i], v.Content[i+1]
+		if val.Kind != yaml.ScalarNode {
+			return &Error{Problem: fmt.Sprintf("has a nested value for %s on line %d", k.Value, val.Line), Fix: "write claim: /pointer and separator: text as plain values"}
+		}
+		text := val.Value
+		if val.Tag == "!!null" {
+			text = ""
+		}
+		switch k.Value {
+		case "claim":
+			h.Claim = strings.TrimSpace(text)
+		case "separator":
+			if text != "" { // "" keeps the default, as an empty value does everywhere
+				h.Separator = text // not trimmed: " " is a separator
+			}
+		default:
+			fix := "the keys of a header are claim and separator"
+			if near := nearest(k.Value, []string{"claim", "separator"}); near != "" {
+				fix = "did you mean " + near + "? Rename it to " + near + "; " + fix
+			}
+			return &Error{Problem: fmt.Sprintf("has the unknown key %q on line %d", k.Value, k.Line), Fix: fix}
+		}
+	}
+	return nil
+}
+
+// routesInJSON refuses a routes key at the top level of a JSON
+// configuration file: the Express sample's shape has no routes, and
+// ignoring the key, as that level's other unknown keys are, would serve the
+// built-in routes instead of the ones written.
+func routesInJSON(data []byte, path string, src Source) error {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(data, &top) != nil {
+		return nil // not an object: decodeFile reports it
+	}
+	if _, ok := top[routesKey]; !ok {
+		return nil
+	}
+	return &Error{Field: "--config", Value: path, Source: src,
+		Problem: "has a \"routes\" key, which only a YAML configuration file can hold",
+		Fix:     "write the settings and the routes: list in a YAML file (`resource-server config example` prints one) and pass --config=resource-server.yaml"}
+}
