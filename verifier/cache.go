@@ -110,7 +110,7 @@ type cacheEntry struct {
 // entrySize estimates the memory an entry holds: the fixed part and the
 // claims' own strings (interned ones are shared and counted as a header).
 func entrySize(t *tokenClaims) int {
-	return cacheEntryOverhead + len(t.id) + len(t.nonce) + 16*(len(t.audience)+len(t.scopes))
+	return cacheEntryOverhead + len(t.id) + len(t.nonce) + len(t.jkt) + 16*(len(t.audience)+len(t.scopes))
 }
 
 // digestOf hashes the token without copying it.

@@ -69,8 +69,33 @@ func readClaims(t *Token, members jsonObject) error {
 	if err != nil {
 		return err
 	}
+	if raw, ok := members.get("cnf"); ok {
+		if t.jkt, err = readConfirmation(raw); err != nil {
+			return err
+		}
+	}
 	internStrings(t)
 	return nil
+}
+
+// readConfirmation reads the "jkt" of a "cnf" claim (RFC 7800 §3.1: an
+// object); a "cnf" without "jkt" binds the token to no DPoP key, but one
+// whose "jkt" is no base64url SHA-256 thumbprint is refused, as is a "cnf"
+// with duplicate or case-variant members.
+func readConfirmation(raw json.RawMessage) (string, error) {
+	cnf, err := parseObject(raw, confirmationNames, 2)
+	if err != nil {
+		return "", invalidClaim("cnf", "a JSON object with unique members")
+	}
+	v, ok := cnf.get("jkt")
+	if !ok {
+		return "", nil
+	}
+	jkt, err := jsonString(v)
+	if err != nil || len(jkt) != 43 || !isBase64URL(jkt) {
+		return "", invalidClaim("cnf", `an object whose "jkt" is a base64url SHA-256 thumbprint (43 characters)`)
+	}
+	return jkt, nil
 }
 
 // readScopes reads a scope claim as RFC 6749 §3.3 defines scopes (see

@@ -21,7 +21,11 @@ var (
 	// RFC 7516 §4.1, which mark an encrypted token (see findHeaderMembers).
 	headerNames = registry("alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty", "crit", "b64",
 		"enc", "zip", "epk", "apu", "apv", "iv", "tag", "p2s", "p2c")
-	claimNames = registry("iss", "sub", "aud", "exp", "nbf", "iat", "jti", "cid", "client_id", "scp", "scope", "nonce", "azp", "token_use", "tid")
+	claimNames = registry("iss", "sub", "aud", "exp", "nbf", "iat", "jti", "cid", "client_id", "scp", "scope", "nonce", "azp", "token_use", "tid", "cnf")
+	// confirmationNames are the members of "cnf" read (RFC 7800, RFC 9449
+	// §6.1): a case variant of "jkt" could be read by another party as the
+	// binding.
+	confirmationNames = registry("jkt", "jwk", "x5t#S256")
 	// RFC 8414 §2 and OpenID Connect Discovery 1.0 §3: only "issuer" and
 	// "jwks_uri" are read, but a variant of any registered name is a
 	// document that other readers understand differently.

@@ -51,6 +51,7 @@ type tokenClaims struct {
 	clientID  string
 	scopes    []string
 	nonce     string
+	jkt       string // cnf.jkt: the DPoP key the token is bound to
 }
 
 // noClaims are the zero Token's.
@@ -111,6 +112,11 @@ func (t *Token) HasScope(scope string) bool { return slices.Contains(t.claims().
 
 // Nonce returns an ID token's "nonce" claim, empty when absent.
 func (t *Token) Nonce() string { return t.claims().nonce }
+
+// KeyThumbprint returns the "jkt" member of the "cnf" (confirmation) claim:
+// the base64url SHA-256 JWK thumbprint (RFC 7638) of the key a DPoP-bound
+// token is bound to (RFC 9449 §6.1); empty for a token bound to no key.
+func (t *Token) KeyThumbprint() string { return t.claims().jkt }
 
 // segment returns the decoded header (0) or payload (1) of the token, "{}"
 // for the zero Token. A verified token was checked, so decoding cannot fail.

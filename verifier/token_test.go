@@ -1,9 +1,13 @@
 package verifier_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"testing"
 
+	"github.com/resource-server/resource-server/devissuer"
+	"github.com/resource-server/resource-server/devissuer/devissuertest"
 	"github.com/resource-server/resource-server/verifier"
 )
 
@@ -17,7 +21,7 @@ func TestZeroToken(t *testing.T) {
 	}
 	for name, got := range map[string]string{
 		"Issuer": tok.Issuer(), "Subject": tok.Subject(), "ID": tok.ID(),
-		"ClientID": tok.ClientID(), "Nonce": tok.Nonce(),
+		"ClientID": tok.ClientID(), "Nonce": tok.Nonce(), "KeyThumbprint": tok.KeyThumbprint(),
 	} {
 		if got != "" {
 			t.Errorf("%s() = %q, want empty", name, got)
@@ -46,5 +50,49 @@ func TestZeroToken(t *testing.T) {
 	b, err := json.Marshal(&tok)
 	if err != nil || string(b) != `{"header":{},"claims":{}}` {
 		t.Errorf("json.Marshal = %s, %v; want {\"header\":{},\"claims\":{}}", b, err)
+	}
+}
+
+// TestKeyThumbprint: "cnf"."jkt" (RFC 9449 §6.1) is the key a DPoP-bound
+// token is bound to; a "cnf" that cannot be read one way only refuses the
+// token.
+func TestKeyThumbprint(t *testing.T) {
+	srv := devissuertest.Start(t, devissuer.Options{})
+	v := newVerifier(t, srv, nil)
+	const jkt = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"
+	tests := []struct {
+		name    string
+		cnf     any
+		want    string
+		refused bool
+	}{
+		{"no cnf", nil, "", false},
+		{"jkt", map[string]any{"jkt": jkt}, jkt, false},
+		{"cnf without jkt", map[string]any{"x5t#S256": "abc"}, "", false},
+		{"jkt not a thumbprint", map[string]any{"jkt": "short"}, "", true},
+		{"jkt not a string", map[string]any{"jkt": 42}, "", true},
+		{"cnf not an object", "jkt", "", true},
+		{"case variant of jkt", map[string]any{"JKT": jkt}, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			claims := map[string]any{}
+			if tt.cnf != nil {
+				claims["cnf"] = tt.cnf
+			}
+			tok, err := v.VerifyAccessToken(context.Background(), mint(t, srv, claims))
+			if tt.refused {
+				if !errors.Is(err, verifier.ErrInvalidClaim) {
+					t.Fatalf("error %v, want ErrInvalidClaim", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := tok.KeyThumbprint(); got != tt.want {
+				t.Errorf("KeyThumbprint() = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

@@ -88,26 +88,48 @@ func unknownIssuerKey(ic IssuerConfig, k *yaml.Node, path string) error {
 // string, which count as unset. The *Error returned lacks Field and Source,
 // which the caller fills.
 func (s *issuerSetting) decode(ic *IssuerConfig, v *yaml.Node) (set bool, _ *Error) {
+	v = resolveAlias(v)
+	if set, done, err := decodeEntryValue(v, s.ptr(ic), s.key, s.example()); done {
+		return set, err
+	}
+	return true, s.parse(ic, v.Value)
+}
+
+// resolveAlias is the node an alias (*name) stands for, or v.
+func resolveAlias(v *yaml.Node) *yaml.Node {
 	if v.Kind == yaml.AliasNode && v.Alias != nil {
-		v = v.Alias
+		return v.Alias
 	}
-	if v.Kind == yaml.ScalarNode && (v.Tag == "!!null" || v.Value == "") {
-		return false, nil
+	return v
+}
+
+// isNullNode reports whether v is null or empty: a key that sets nothing.
+func isNullNode(v *yaml.Node) bool {
+	return v.Kind == yaml.ScalarNode && (v.Tag == "!!null" || v.Value == "")
+}
+
+// decodeEntryValue decodes the value v of a key of a list entry (issuers:,
+// routes:) into p, its field, when it is no single value to parse: null or
+// empty (not set), a list, claim assertions; done says so. A non-scalar
+// value for any other field is an error naming the key's example.
+func decodeEntryValue(v *yaml.Node, p any, key, example string) (set, done bool, _ *Error) {
+	if isNullNode(v) {
+		return false, true, nil
 	}
-	switch p := s.ptr(ic).(type) {
+	switch p := p.(type) {
 	case *[]string:
 		list, err := yamlList(v)
 		*p = list
-		return err == nil, err
+		return err == nil, true, err
 	case *map[string]any:
 		claims, err := yamlClaims(v)
 		*p = claims
-		return err == nil, err
+		return err == nil, true, err
 	}
 	if v.Kind != yaml.ScalarNode {
-		return false, &Error{Problem: "is not a single value", Fix: "write one value, e.g. " + s.key + ": " + s.example()}
+		return false, true, &Error{Problem: "is not a single value", Fix: "write one value, e.g. " + key + ": " + example}
 	}
-	return true, s.parse(ic, v.Value)
+	return false, false, nil
 }
 
 // parse reads the scalar raw into s's field of ic.

@@ -98,28 +98,14 @@ func unknownRouteKey(rc RouteConfig, k *yaml.Node, path string) error {
 // returned lacks Field and Source, which the caller fills, unless it is
 // about one header, which it names.
 func (s *routeSetting) decode(rc *RouteConfig, v *yaml.Node, path string) (set bool, _ *Error) {
-	if v.Kind == yaml.AliasNode && v.Alias != nil {
-		v = v.Alias
-	}
-	if v.Kind == yaml.ScalarNode && (v.Tag == "!!null" || v.Value == "") {
-		return false, nil
-	}
-	switch p := s.ptr(rc).(type) {
-	case *[]string:
-		list, err := yamlList(v)
-		*p = list
-		return err == nil, err
-	case *map[string]any:
-		claims, err := yamlClaims(v)
-		*p = claims
-		return err == nil, err
-	case *[]HeaderConfig:
+	v = resolveAlias(v)
+	if p, ok := s.ptr(rc).(*[]HeaderConfig); ok && !isNullNode(v) {
 		headers, err := yamlHeaders(*rc, v, path)
 		*p = headers
 		return err == nil, err
 	}
-	if v.Kind != yaml.ScalarNode {
-		return false, &Error{Problem: "is not a single value", Fix: "write one value, e.g. " + s.key + ": " + s.example()}
+	if set, done, err := decodeEntryValue(v, s.ptr(rc), s.key, s.example()); done {
+		return set, err
 	}
 	return true, s.parse(rc, v.Value)
 }

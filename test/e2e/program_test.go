@@ -1,89 +1,35 @@
 package e2e
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/resource-server/resource-server/internal/logtest"
+	"github.com/resource-server/resource-server/test/internal/progtest"
 )
 
 const (
-	// rootModule holds the program, in the repository root.
-	rootModule     = "github.com/resource-server/resource-server"
-	programPackage = "./cmd/resource-server"
-	buildTimeout   = 5 * time.Minute
-	startTimeout   = 20 * time.Second
-	stopTimeout    = 15 * time.Second // the program's own shutdown timeout is 10s
-)
-
-var (
-	buildOnce sync.Once
-	buildDir  string
-	buildPath string
-	buildErr  error
+	startTimeout = 20 * time.Second
+	stopTimeout  = 15 * time.Second // the program's own shutdown timeout is 10s
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if buildDir != "" {
-		_ = os.RemoveAll(buildDir)
-	}
+	progtest.Cleanup()
 	os.Exit(code)
 }
 
-// program builds cmd/resource-server once per test run and returns the
-// executable's path.
-func program(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "resource-server-e2e-")
-		if buildErr != nil {
-			return
-		}
-		buildPath = filepath.Join(buildDir, "resource-server")
-		ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
-		defer cancel()
-		// Build inside the root module, so that its own go.mod and go.sum
-		// decide the program's dependencies, exactly as for users. The
-		// tests run in test/e2e, two levels below it.
-		root, err := filepath.Abs(filepath.Join("..", ".."))
-		if err == nil {
-			var mod []byte
-			mod, err = os.ReadFile(filepath.Join(root, "go.mod"))
-			if err == nil && !strings.Contains(string(mod), "module "+rootModule+"\n") {
-				err = fmt.Errorf("%s/go.mod is not module %s", root, rootModule)
-			}
-		}
-		if err != nil {
-			buildErr = fmt.Errorf("locating module %s: %v", rootModule, err)
-			return
-		}
-		start := time.Now()
-		build := exec.CommandContext(ctx, "go", "build", "-o", buildPath, programPackage)
-		build.Dir = root
-		if out, err := build.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build %s in %s: %v\n%s", programPackage, build.Dir, err, out)
-			return
-		}
-		t.Logf("built %s in %s", programPackage, time.Since(start).Round(time.Millisecond))
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return buildPath
-}
+// program returns the path of the resource-server executable.
+func program(t *testing.T) string { return progtest.Binary(t) }
 
 // freePort returns a TCP port that was free on loopback a moment ago.
 func freePort(t *testing.T) int {

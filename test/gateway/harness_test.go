@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -12,67 +11,31 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/resource-server/resource-server/internal/logtest"
 	"github.com/resource-server/resource-server/internal/poll"
+	"github.com/resource-server/resource-server/test/internal/progtest"
 )
 
 // Bounds on everything the tests wait for, so that a hung child fails the
 // test instead of hanging it.
 const (
-	buildTimeout   = 5 * time.Minute
 	startTimeout   = 20 * time.Second // a process from exec to ready
 	stopTimeout    = 15 * time.Second // SIGTERM (SIGINT for the program) to exit, then SIGKILL
 	requestTimeout = 15 * time.Second // one HTTP request
 )
 
-var (
-	buildOnce sync.Once
-	buildDir  string
-	buildPath string
-	buildErr  error
-)
-
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if buildDir != "" {
-		_ = os.RemoveAll(buildDir)
-	}
+	progtest.Cleanup()
 	os.Exit(code)
 }
 
-// programBinary builds cmd/resource-server once per test run, inside the
-// root module (two levels up), and returns the executable's path.
-func programBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "resource-server-gateway-")
-		if buildErr != nil {
-			return
-		}
-		buildPath = filepath.Join(buildDir, "resource-server")
-		root, err := filepath.Abs(filepath.Join("..", ".."))
-		if err != nil {
-			buildErr = err
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
-		defer cancel()
-		build := exec.CommandContext(ctx, "go", "build", "-o", buildPath, "./cmd/resource-server")
-		build.Dir = root
-		if out, err := build.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build ./cmd/resource-server in %s: %v\n%s", root, err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return buildPath
-}
+// programBinary returns the path of the resource-server executable.
+func programBinary(t *testing.T) string { return progtest.Binary(t) }
 
 // tool returns the path of a third-party executable the test needs (nginx,
 // caddy, traefik): $envVar if set, else the first of paths that exists,
