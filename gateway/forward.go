@@ -19,7 +19,7 @@ func (g *Gateway) forwardAuth(w http.ResponseWriter, r *http.Request) {
 		jsonerror.Write(w, r, http.StatusBadRequest, "invalid_request", err.Error())
 		return
 	}
-	h, _ := g.mux.Handler(orig)
+	h, pattern := g.mux.Handler(orig)
 	rt, ok := h.(*route)
 	if !ok || orig.URL.Path == g.forwardAuthPath {
 		// No route, the forward-auth endpoint itself, or a redirect to a
@@ -27,6 +27,9 @@ func (g *Gateway) forwardAuth(w http.ResponseWriter, r *http.Request) {
 		notFound(w, orig)
 		return
 	}
+	// The pattern, as ServeMux sets it on a routed request: the route's
+	// metrics label and its resource's metadata URL come from it.
+	orig.Pattern = pattern
 	rt.check.ServeHTTP(w, orig)
 }
 

@@ -35,17 +35,27 @@ func routes(d Deps) http.Handler {
 	return withDevIssuer(d, withCORS(corsFor(d.CORSAllowedOrigins), mux))
 }
 
+// OwnPatterns are the program's own routes beside the gateway's route
+// table, in this order: health, readiness, the RFC 9728 metadata of the
+// root resource and of each route's. internal/config refuses a route that
+// conflicts with one of them, naming its line.
+var OwnPatterns = []string{
+	"GET /healthz",
+	"GET /readyz",
+	"GET " + metadataPath,
+	"GET " + metadataPath + "/{path...}",
+}
+
 // gatewayRoutes lists every route of the program with the gateway's route
 // table: the program's own routes, public, are added to d.Routes, so that a
 // route of the configuration that conflicts with one of them is refused
 // like any conflict.
 func gatewayRoutes(d Deps) (http.Handler, error) {
 	var g *gateway.Gateway // the metadata handlers read its scopes
-	own := []gateway.Route{
-		{Match: "GET /healthz", Handler: handleHealth(), Public: true},
-		{Match: "GET /readyz", Handler: handleReady(d.Verifier, d.Now), Public: true},
-		{Match: "GET " + metadataPath, Handler: gatewayMetadata(d, &g), Public: true},
-		{Match: "GET " + metadataPath + "/{path...}", Handler: gatewayMetadata(d, &g), Public: true},
+	handlers := []http.Handler{handleHealth(), handleReady(d.Verifier, d.Now), gatewayMetadata(d, &g), gatewayMetadata(d, &g)}
+	own := make([]gateway.Route, len(OwnPatterns))
+	for i, p := range OwnPatterns {
+		own[i] = gateway.Route{Match: p, Handler: handlers[i], Public: true}
 	}
 	opts := bearerOptions(d)
 	opts.ResourceMetadata, opts.ResourceMetadataFunc = "", func(r *http.Request) string {
