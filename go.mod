@@ -17,6 +17,11 @@ require (
 	// module proxy serves here; it stays out of the hot path (counters are
 	// our atomics, exported at scrape time).
 	github.com/prometheus/client_golang v1.25.0
+	// The shared state of several instances (package store, `store:
+	// redis://…`): DPoP jti records and revocations in Redis or Valkey, with
+	// pub/sub for revocations. The official client, which speaks to both;
+	// v9.23.0, the newest release the module proxy serves here.
+	github.com/redis/go-redis/v9 v9.23.0
 	// CORS for the program, as the Express sample's cors() behaves; a
 	// well-kept library rather than hand-written preflight logic.
 	github.com/rs/cors v1.11.1
@@ -34,6 +39,7 @@ require (
 	github.com/prometheus/client_model v0.6.3 // indirect
 	github.com/prometheus/common v0.72.0 // indirect
 	github.com/prometheus/procfs v0.22.0 // indirect
+	go.uber.org/atomic v1.12.0 // indirect
 	golang.org/x/sys v0.48.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
