@@ -127,6 +127,18 @@ type Config struct {
 	// Routes is the YAML file's routes: list (see GatewayRoutes); nil
 	// when the file has none, and the program serves its built-in routes.
 	Routes []RouteConfig
+	// DPoPAlgorithms is DPOP_ALGORITHMS: the JWS algorithms of DPoP proofs
+	// accepted.
+	DPoPAlgorithms []string
+	// DPoPMaxAge is DPOP_MAX_AGE: how far a proof's "iat" may lie from now.
+	DPoPMaxAge time.Duration
+	// DPoPNonceSecret is DPOP_NONCE_SECRET: when set, proofs must carry a
+	// nonce derived from it (at least 32 bytes). Secret: never logged or
+	// shown.
+	DPoPNonceSecret string
+	// Store is STORE: StoreMemory, or a redis:// or rediss:// URL whose
+	// password is secret (see StoreDisplay).
+	Store string
 
 	// issuersSource is where the issuers: list stands in the file.
 	issuersSource Source
@@ -207,8 +219,9 @@ func (c Config) Level() slog.Level {
 }
 
 // LogValue makes a Config safe to log with log/slog: every setting, by its
-// YAML key (config_file for --config), secrets (DEV_PASSWORD) replaced by
-// "REDACTED" when set.
+// YAML key (config_file for --config), secrets (DEV_PASSWORD,
+// DPOP_NONCE_SECRET) replaced by "REDACTED" when set, STORE's password by
+// xxxxx; issuers by their names, so no client secret.
 func (c Config) LogValue() slog.Value {
 	attrs := make([]slog.Attr, 0, len(settings))
 	for _, s := range settings {
@@ -232,11 +245,18 @@ func (c Config) LogValue() slog.Value {
 // bound.
 func (s *setting) display(c Config) string {
 	text := s.format(c)
-	if s.secret && text != "" {
+	switch {
+	case s.secret && text != "":
 		return "REDACTED"
+	case s.redact != nil:
+		return s.redact(text)
 	}
 	return text
 }
+
+// StoreDisplay is Store as it may be logged or shown: a Redis URL's
+// password replaced by xxxxx ("redis://:xxxxx@host:6379/0").
+func (c Config) StoreDisplay() string { return redactURL(c.Store) }
 
 // format is the setting's value in c as text, parseable by assign.
 func (s *setting) format(c Config) string {

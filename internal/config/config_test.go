@@ -148,6 +148,18 @@ func TestPrecedence(t *testing.T) {
 		{name: "FORWARD_AUTH_PATH", envVal: "/auth", flagArg: "--forward-auth-path=/verify",
 			get: func(c Config) string { return c.ForwardAuthPath },
 			def: "/_auth", fromEnv: "/auth", fromFlag: "/verify"},
+		{name: "DPOP_ALGORITHMS", envVal: "ES256, EdDSA", flagArg: "--dpop-algorithms=PS256",
+			get: func(c Config) string { return strings.Join(c.DPoPAlgorithms, "|") },
+			def: "ES256|ES384|EdDSA|PS256|RS256", fromEnv: "ES256|EdDSA", fromFlag: "PS256"},
+		{name: "DPOP_MAX_AGE", envVal: "1m", flagArg: "--dpop-max-age=30s",
+			get: func(c Config) string { return c.DPoPMaxAge.String() },
+			def: "5m0s", fromEnv: "1m0s", fromFlag: "30s"},
+		{name: "DPOP_NONCE_SECRET", envVal: " env nonce secret, 32 bytes or more ", flagArg: "--dpop-nonce-secret=flag nonce secret, 32 bytes or more",
+			get: func(c Config) string { return c.DPoPNonceSecret },
+			def: "", fromEnv: " env nonce secret, 32 bytes or more ", fromFlag: "flag nonce secret, 32 bytes or more"},
+		{name: "STORE", envVal: "redis://:pw@127.0.0.1:6379/1", flagArg: "--store=memory",
+			get: func(c Config) string { return c.Store },
+			def: "memory", fromEnv: "redis://:pw@127.0.0.1:6379/1", fromFlag: "memory"},
 	}
 	covered := map[string]bool{"--config": true} // --config: TestConfigFileFlag
 	for _, tt := range tests {

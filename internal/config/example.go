@@ -72,7 +72,9 @@ func exampleIssuers(b *strings.Builder) {
 	b.WriteString(exampleIssuersYAML)
 }
 
-// exampleIssuersYAML is the README's example of the issuers: list, commented.
+// exampleIssuersYAML is the README's example of the issuers: list,
+// commented, and an issuer whose opaque tokens are introspected, its client
+// secret read from the environment, that takes DPoP-bound tokens only.
 const exampleIssuersYAML = `# issuers:
 #   - issuer: https://dev-123456.okta.com/oauth2/default
 #     audiences: [api://default]
@@ -81,6 +83,13 @@ const exampleIssuersYAML = `# issuers:
 #     audiences: [api://orders]
 #     jwks_url: https://login.microsoftonline.com/common/discovery/v2.0/keys
 #     tenants: [72f988bf-86f1-41af-91ab-2d7cd011db47]
+#   - issuer: https://id.example.com/oauth2/default
+#     audiences: [api://id]
+#     introspection:
+#       url: https://id.example.com/oauth2/default/v1/introspect
+#       client_id: rs-client
+#       client_secret_env: RS_CLIENT_SECRET
+#     dpop: required
 `
 
 // MarkdownTable returns the README's table of settings, one row per
@@ -122,8 +131,10 @@ func MarkdownIssuerTable() string {
 }
 
 // Describe writes the effective configuration, one setting a line: its
-// name, its value (secrets redacted) and where the value came from (flag,
-// env, file and line, or default). `resource-server config check` prints it.
+// name, its value (secrets redacted: DEV_PASSWORD, DPOP_NONCE_SECRET,
+// STORE's password, an introspection client secret) and where the value
+// came from (flag, env, file and line, or default). `resource-server config
+// check` prints it.
 func (c Config) Describe(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, s := range settings {
@@ -133,22 +144,7 @@ func (c Config) Describe(w io.Writer) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", s.name(), v, c.Source(s.name()).origin())
 	}
-	for _, ic := range c.Issuers {
-		for _, s := range issuerSettings {
-			v := s.display(ic)
-			if v == "" {
-				v = `""`
-			}
-			origin := ic.sources[s.key].origin()
-			switch {
-			case s.global != "" && ic.sources[s.key].Name != ic.name(s.key):
-				origin = "as " + s.global + ", " + origin
-			case ic.sources[s.key].Kind == SourceUnknown:
-				origin = "default"
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", ic.name(s.key), v, origin)
-		}
-	}
+	c.describeIssuers(tw)
 	c.describeRoutes(tw)
 	return tw.Flush()
 }

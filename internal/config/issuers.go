@@ -34,6 +34,13 @@ type IssuerConfig struct {
 	MaxKeyAge              time.Duration // keys_max_age; default KEYS_MAX_AGE
 	RequireAccessTokenType bool          // require_at_jwt; default REQUIRE_AT_JWT
 	AllowMissingAudience   bool          // allow_missing_audience; default ALLOW_MISSING_AUDIENCE
+	// Introspection is introspection: how to ask the issuer about a token
+	// by RFC 7662 introspection; nil for never. At most one entry has it.
+	Introspection *IntrospectionConfig
+	// DPoP is dpop: DPoPOff, DPoPAllowed or DPoPRequired. Load sets
+	// DPoPAllowed when the entry leaves it out; "" counts as DPoPAllowed,
+	// for an IssuerConfig built by hand.
+	DPoP string
 
 	// Index is the entry's position in the list, from 0.
 	Index int
@@ -108,6 +115,12 @@ var issuerSettings = []*issuerSetting{
 	{key: "allow_missing_audience", kind: kindBool, field: "AllowMissingAudience", global: "ALLOW_MISSING_AUDIENCE", defDoc: "ALLOW_MISSING_AUDIENCE",
 		help: "accept access tokens without \"aud\" when their client is client_ids' (required with it)",
 		ptr:  func(ic *IssuerConfig) any { return &ic.AllowMissingAudience }},
+	{key: "introspection", kind: kindIntrospection, defDoc: "none: tokens are verified locally, opaque ones refused",
+		help: introspectionHelp(),
+		ptr:  func(ic *IssuerConfig) any { return &ic.Introspection }, check: checkEntryIntrospection},
+	{key: "dpop", kind: kindString, defDoc: DPoPAllowed,
+		help: "DPoP (RFC 9449): off refuses the DPoP scheme; allowed takes an unbound token as Bearer; required takes DPoP-bound tokens only; in every mode but off a DPoP-bound token (\"cnf\": {\"jkt\"}) must come with the DPoP scheme and a valid proof",
+		ptr:  func(ic *IssuerConfig) any { return &ic.DPoP }, check: checkEntryDPoP},
 }
 
 // issuerSettingByKey finds an entry's key; nil for none.
@@ -177,6 +190,12 @@ func (s *issuerSetting) display(ic IssuerConfig) string {
 	p := s.ptr(&ic)
 	if text, ok := formatValue(p, s.kind); ok {
 		return text
+	}
+	if in, ok := p.(**IntrospectionConfig); ok {
+		if *in == nil {
+			return ""
+		}
+		return (*in).String()
 	}
 	if m, ok := p.(*map[string]any); ok {
 		var parts []string

@@ -31,7 +31,7 @@ func decodeIssuers(k, v *yaml.Node, path string) (*issuerList, error) {
 	}
 	var errs []error
 	for i, item := range v.Content {
-		ic := IssuerConfig{Index: i, sources: map[string]Source{}}
+		ic := IssuerConfig{Index: i, DPoP: DPoPAllowed, sources: map[string]Source{}}
 		if item.Kind != yaml.MappingNode {
 			errs = append(errs, bad(fmt.Sprintf("issuers[%d]", i), item.Line, "is not a mapping",
 				"write the entry as keys under \"- \", e.g. \"- issuer: "+exampleIssuer+"\" then \"  audiences: [api://default]\""))
@@ -57,9 +57,11 @@ func decodeIssuer(ic *IssuerConfig, item *yaml.Node, path string) []error {
 			errs = append(errs, &Error{Field: ic.name(s.key), Source: src,
 				Problem: fmt.Sprintf("is set twice, on lines %d and %d", ic.sources[s.key].Line, k.Line), Fix: "keep one of them"})
 		default:
-			set, err := s.decode(ic, v)
+			set, err := s.decode(ic, v, path)
 			if err != nil {
-				err.Field, err.Source = ic.name(s.key), src
+				if err.Field == "" {
+					err.Field, err.Source = ic.name(s.key), src
+				}
 				errs = append(errs, err)
 			} else if set {
 				ic.sources[s.key] = src
@@ -84,11 +86,17 @@ func unknownIssuerKey(ic IssuerConfig, k *yaml.Node, path string) error {
 		Problem: fmt.Sprintf("has the unknown key %q on line %d, in issuers[%d]", k.Value, k.Line, ic.Index), Fix: fix}
 }
 
-// decode reads v into s's field of ic. set is false for a null or an empty
-// string, which count as unset. The *Error returned lacks Field and Source,
-// which the caller fills.
-func (s *issuerSetting) decode(ic *IssuerConfig, v *yaml.Node) (set bool, _ *Error) {
+// decode reads v, from the file at path, into s's field of ic. set is
+// false for a null or an empty string, which count as unset. The *Error
+// returned lacks Field and Source, which the caller fills, unless it is
+// about a key of introspection:, which it names.
+func (s *issuerSetting) decode(ic *IssuerConfig, v *yaml.Node, path string) (set bool, _ *Error) {
 	v = resolveAlias(v)
+	if p, ok := s.ptr(ic).(**IntrospectionConfig); ok && !isNullNode(v) {
+		in, err := decodeIntrospection(ic, v, path)
+		*p = in
+		return err == nil, err
+	}
 	if set, done, err := decodeEntryValue(v, s.ptr(ic), s.key, s.example()); done {
 		return set, err
 	}
@@ -182,6 +190,10 @@ func (s *issuerSetting) example() string {
 		return "[72f988bf-86f1-41af-91ab-2d7cd011db47]"
 	case "keys_max_age":
 		return "24h"
+	case "introspection":
+		return "{client_id: rs-client, client_secret_env: RS_CLIENT_SECRET}"
+	case "dpop":
+		return DPoPRequired
 	}
 	return "true"
 }

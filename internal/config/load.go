@@ -166,6 +166,7 @@ func load(args []string, getenv func(string) string, dir string) (c Config, bad 
 		c.Issuers = issuers.entries
 		for i := range c.Issuers {
 			c.Issuers[i].inherit(&c)
+			c.Issuers[i].readClientSecret(getenv)
 		}
 	}
 	if c.Dev && c.sources["HOST"].Kind == SourceDefault {
@@ -272,8 +273,11 @@ func typedFlag(args []string, name string) string {
 func assign(c *Config, s *setting, raw string, src Source) error {
 	bad := func(problem, fix string, err error) error {
 		v := raw
-		if s.secret {
+		switch {
+		case s.secret:
 			v = ""
+		case s.redact != nil:
+			v = s.redact(raw)
 		}
 		return &Error{Field: s.name(), Value: v, Source: src, Problem: problem, Fix: "set " + s.places(c.file()) + " to " + fix, Err: err}
 	}

@@ -41,6 +41,15 @@ type RouteConfig struct {
 	// goes upstream. Load sets true when the entry leaves it out; a
 	// RouteConfig built by hand must say so itself.
 	PassAuthorization bool
+	// DPoP is dpop: DPoPOff, DPoPAllowed or DPoPRequired, overriding the
+	// issuer's dpop for the route's requests; "" for the issuer's.
+	DPoP string
+	// Introspect is introspect: IntrospectAuto (only tokens that are not
+	// JWTs are introspected) or IntrospectAlways (every token, for
+	// immediate revocation; an issuer must have introspection). Load sets
+	// IntrospectAuto when the entry leaves it out; "" counts as
+	// IntrospectAuto, for a RouteConfig built by hand.
+	Introspect string
 
 	// Index is the entry's position in the list, from 0.
 	Index int
@@ -147,6 +156,12 @@ func routeKeyTable() []*routeSetting {
 		{key: "pass_authorization", kind: kindBool, defDoc: "true",
 			help: "pass the Authorization header (the token) to the upstream; false keeps it from the upstream",
 			ptr:  func(rc *RouteConfig) any { return &rc.PassAuthorization }},
+		{key: "dpop", kind: kindString, defDoc: "the issuer's dpop",
+			help: "DPoP for this route, overriding the issuer's: off (the Bearer scheme only), allowed (a DPoP-bound token needs the DPoP scheme and a proof) or required (DPoP-bound tokens only)",
+			ptr:  func(rc *RouteConfig) any { return &rc.DPoP }, check: checkRouteDPoP},
+		{key: "introspect", kind: kindString, defDoc: IntrospectAuto,
+			help: "auto: only tokens that are not JWTs (opaque tokens) are introspected; always: every token of the route, JWTs too, must be active at the introspection endpoint, so that a revoked token is refused at once (a JWT of an issuer without introspection is refused); always needs an issuer with introspection",
+			ptr:  func(rc *RouteConfig) any { return &rc.Introspect }, check: checkRouteIntrospect},
 	}
 }
 
@@ -173,8 +188,8 @@ func routeKeys() []string {
 // gives, each recorded as a default so that Describe says so.
 func newRoute(i int) RouteConfig {
 	def := Source{Kind: SourceDefault}
-	return RouteConfig{Index: i, Auth: authToken, Timeout: gateway.DefaultTimeout, PassAuthorization: true,
-		sources: map[string]Source{"auth": def, "timeout": def, "pass_authorization": def}}
+	return RouteConfig{Index: i, Auth: authToken, Timeout: gateway.DefaultTimeout, PassAuthorization: true, Introspect: IntrospectAuto,
+		sources: map[string]Source{"auth": def, "timeout": def, "pass_authorization": def, "introspect": def}}
 }
 
 // GatewayRoutes is the routes: list as the gateway's route table, in the
@@ -316,6 +331,7 @@ const exampleRoutesYAML = `# routes:
 #       X-Auth-Subject: /sub
 #       X-Auth-Roles: { claim: /realm_access/roles, separator: " " }
 #     timeout: 10s
+#     dpop: required
 #   - match: /public/
 #     upstream: http://127.0.0.1:9000
 #     auth: none

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"github.com/resource-server/resource-server/internal/server"
+
 	"errors"
 	"fmt"
 	"maps"
@@ -220,6 +222,12 @@ func checkRouteAuth(_ Config, rc RouteConfig, r *report) {
 					"a public route has no token to check or take claims from: remove "+key+", or drop auth: none to require a token")
 			}
 		}
+		for _, key := range []string{"dpop", "introspect"} {
+			if rc.sources[key].Kind == SourceFile {
+				rc.bad(r, key, routeSettingByKey(key).display(rc), "is set on a public route (auth: none)",
+					"a public route checks no token: remove "+key+", or drop auth: none to require a token")
+			}
+		}
 		return
 	}
 	fix := "write auth: token (a valid access token is required; the default) or auth: none (a public route)"
@@ -407,11 +415,16 @@ func pointerProblem(p string) (problem, fix string) {
 // checkRouteConflicts registers the routes' patterns, in order, on one
 // throwaway ServeMux, as the gateway will on its own: ServeMux refuses
 // (panics on) a pattern that conflicts with one before it, and the same
-// pattern twice. Each refusal becomes an error naming both routes. The
+// pattern twice. The program's own routes (server.OwnPatterns: health,
+// readiness, metadata) come first. Each refusal becomes an error naming
+// both routes. The
 // forward-auth endpoint is answered before the routes (gateway.Config's
 // ForwardAuthPath), so only a route on its very path is refused.
 func checkRouteConflicts(c Config, r *report) {
 	mux := http.NewServeMux()
+	for _, own := range server.OwnPatterns {
+		mux.Handle(own, http.NotFoundHandler())
+	}
 	fap := c.ForwardAuthPath
 	if forwardAuthPathProblem(fap) != "" {
 		fap = "" // its own check reports it
@@ -454,6 +467,13 @@ func conflictsWith(done []RouteConfig, m string) string {
 			return fmt.Sprintf("%s %q (line %d)", o.name("match"), o.Match, o.sources["match"].Line)
 		}
 	}
+	for _, own := range server.OwnPatterns {
+		mux := http.NewServeMux()
+		mux.Handle(own, http.NotFoundHandler())
+		if conflict(mux, m) != "" {
+			return fmt.Sprintf("the program's own route %q", own)
+		}
+	}
 	return "an earlier route"
 }
 
@@ -467,4 +487,30 @@ func patternPath(pattern string) string {
 		return pattern[i:]
 	}
 	return pattern
+}
+
+func checkRouteDPoP(_ Config, rc RouteConfig, r *report) {
+	if problem, fix := checkDPoPMode(rc.DPoP); problem != "" {
+		rc.bad(r, "dpop", rc.DPoP, problem, fix)
+	}
+}
+
+// checkRouteIntrospect checks introspect: auto or always, and always only
+// with an issuer that has introspection.
+func checkRouteIntrospect(c Config, rc RouteConfig, r *report) {
+	switch rc.Introspect {
+	case "", IntrospectAuto:
+		return
+	case IntrospectAlways:
+		if !slices.ContainsFunc(c.Issuers, func(ic IssuerConfig) bool { return ic.Introspection != nil }) {
+			rc.bad(r, "introspect", rc.Introspect, "needs an issuer with introspection, and none has it",
+				"give the issuer whose tokens the route takes an introspection: mapping in the issuers: list (url, client_id, client_secret_env; `resource-server config example` shows one), or write introspect: auto")
+		}
+		return
+	}
+	fix := "write introspect: auto (only opaque tokens are introspected; the default) or introspect: always (every token, for immediate revocation)"
+	if near := nearest(rc.Introspect, []string{IntrospectAuto, IntrospectAlways}); near != "" {
+		fix = "did you mean " + near + "? Write introspect: " + near + "; " + strings.TrimPrefix(fix, "write ")
+	}
+	rc.bad(r, "introspect", rc.Introspect, "is neither auto nor always", fix)
 }

@@ -154,6 +154,10 @@ func (s *routeSetting) example() string {
 		return "{X-Auth-Subject: /sub}"
 	case "timeout":
 		return "10s"
+	case "dpop":
+		return DPoPRequired
+	case "introspect":
+		return IntrospectAlways
 	}
 	return "false"
 }

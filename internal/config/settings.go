@@ -1,6 +1,7 @@
 package config
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/resource-server/resource-server/gateway"
@@ -43,6 +44,10 @@ type setting struct {
 	// check reports the setting's own problems, beyond its type and the
 	// verifier's rules (Config.Validate runs verifier.Config.Validate).
 	check func(c Config, r *report)
+	// redact shows the value with its secret parts hidden (STORE's
+	// password), in logs, in Check's output and in errors; nil: the value
+	// is shown as it is (or, when secret, not at all).
+	redact func(string) string
 }
 
 // name is the setting's key in Error.Field and Config.Source.
@@ -100,7 +105,7 @@ var devAlgorithms = []string{"RS256", "PS256", "ES256", "EdDSA"}
 // the example file. It is filled by init because the checks name settings.
 var settings []*setting
 
-func init() { settings = append(tokenSettings(), serverSettings()...) }
+func init() { settings = slices.Concat(tokenSettings(), proofSettings(), serverSettings()) }
 
 // tokenSettings declares the settings about the issuer and its tokens, and
 // where the API listens.
