@@ -81,6 +81,10 @@ type Options struct {
 	// Now is the clock for iat, exp and code expiry, so tests can move time
 	// without sleeping; default time.Now.
 	Now func() time.Time
+	// IntrospectionJWT makes the introspection endpoint answer with an RFC
+	// 9701 signed JWT (typ token-introspection+jwt) when the client
+	// accepts one; without it, the endpoint answers JSON (RFC 7662).
+	IntrospectionJWT bool
 }
 
 // Issuer is a development authorization server. It is safe for concurrent
@@ -101,7 +105,8 @@ type Issuer struct {
 	logins   map[string]*loginRequest
 	counters map[string]int64
 
-	userinfo http.Handler // see newUserinfoHandler
+	userinfo http.Handler   // see newUserinfoHandler
+	intro    *introspection // see newIntrospection
 }
 
 // New checks opts, fills in defaults, generates the initial signing key and
@@ -136,6 +141,9 @@ func New(opts Options) (*Issuer, error) {
 	}
 	if i.userinfo, err = i.newUserinfoHandler(); err != nil {
 		return nil, fmt.Errorf("devissuer: the userinfo endpoint's verifier: %w", err)
+	}
+	if i.intro, err = i.newIntrospection(); err != nil {
+		return nil, fmt.Errorf("devissuer: the introspection endpoint's verifier: %w", err)
 	}
 	opts.Logger.Warn("development authorization server: for development and tests only",
 		"issuer", opts.Issuer, "user", opts.Username, "client_id", opts.ClientID, "spa_client_id", opts.SPAClientID)

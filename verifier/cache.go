@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Defaults of the verified-token cache.
@@ -103,15 +104,24 @@ type cacheEntry struct {
 	size    int          // what entrySize accounted
 	digest  digest       // its key, so that a hit on shard.last can be told from another token's
 	// slot is 1 + the index of the front slot that names the entry, 0 for
-	// none: the one field set after the entry is stored.
+	// none: set after the entry is stored.
 	slot atomic.Int32
+	// revoked is set by forget, before the entry leaves the map: a hit
+	// that still reaches it (through the front table or shard.last, in a
+	// race with forget) refuses it.
+	revoked atomic.Bool
 }
 
 // entrySize estimates the memory an entry holds: the fixed part and the
 // claims' own strings (interned ones are shared and counted as a header).
 func entrySize(t *tokenClaims) int {
-	return cacheEntryOverhead + len(t.id) + len(t.nonce) + len(t.jkt) + 16*(len(t.audience)+len(t.scopes))
+	return cacheEntryOverhead + len(t.id) + len(t.nonce) + len(t.jkt) + len(t.payload) + 16*(len(t.audience)+len(t.scopes))
 }
+
+// Digest returns the SHA-256 of token: the key under which the caches
+// hold it, and the name Forget knows it by, so that a revocation can be
+// shared (say, between replicas) without sharing the token.
+func Digest(token string) [32]byte { return digestOf(token) }
 
 // digestOf hashes the token without copying it.
 func digestOf(token string) digest {
@@ -172,9 +182,10 @@ func (c *tokenCache) lookup(token string, now int64) (*cacheEntry, *Token) {
 	return nil, nil
 }
 
-// stands reports whether e's verification still stands at now.
+// stands reports whether e's verification still stands at now. An entry
+// without a key (an introspection's answer) depends on no key set.
 func (e *cacheEntry) stands(now int64) bool {
-	return now < e.expires && e.owner.keys.holds(e.key, now)
+	return now < e.expires && !e.revoked.Load() && (e.key == nil || e.owner.keys.holds(e.key, now))
 }
 
 // toFront puts token and e in front slot i, and returns the Token hits on
@@ -227,11 +238,17 @@ func le64(s string) uint64 {
 }
 
 // answer is what the verification of token (the text presented) answers
-// from e, for the call's audiences: tok, lookup's shared Token of the same
+// from e, for the call's audiences (an introspection's refusal first: see
+// below): tok, lookup's shared Token of the same
 // text, or else a Token of the text presented and the entry's claims,
 // shared and immutable, so that a hit allocates at most one small struct
 // (two words), not a copy of the claims.
 func (e *cacheEntry) answer(token string, audiences []string, tok *Token) (*Token, error) {
+	if e.key == nil && e.err != nil {
+		// An introspection's refusal (inactive, say) comes first: its
+		// claims are not the token's.
+		return nil, e.err
+	}
 	if err := e.owner.checkAccessAudienceOf(e.claims, audiences); err != nil {
 		return nil, err
 	}
@@ -323,6 +340,19 @@ func (c *tokenCache) remove(s *cacheShard, d digest, e *cacheEntry) {
 	c.bytes.Add(-int64(e.size))
 }
 
+// forget removes the entry of the token whose digest is d, if any, from
+// the map, shard.last and the front table, and marks it revoked so that a
+// hit racing with this one refuses it.
+func (c *tokenCache) forget(d digest) {
+	s := c.shardOf(&d)
+	s.mu.Lock()
+	if e := s.entries[d]; e != nil {
+		e.revoked.Store(true)
+		c.remove(s, d, e)
+	}
+	s.mu.Unlock()
+}
+
 // dropKeys removes the entries verified by keys that left the key set.
 func (c *tokenCache) dropKeys(removed []*publicKey) {
 	gone := make(map[*publicKey]bool, len(removed))
@@ -339,4 +369,100 @@ func (c *tokenCache) dropKeys(removed []*publicKey) {
 		}
 		s.mu.Unlock()
 	}
+}
+
+// denylistMaxEntries bounds the tokens a verifier (or a Set) remembers as
+// revoked: 100,000 digests and their times, about 5 MiB at most.
+const denylistMaxEntries = 100_000
+
+// denylist holds the digests of revoked tokens (Forget, and tokens found
+// inactive by introspection) until the time given for each, so that a
+// token revoked is refused even when it would verify, without asking the
+// issuer. It is consulted only when the caches have no answer, and only
+// when it holds anything: the usual empty list costs an atomic load.
+type denylist struct {
+	n   atomic.Int64 // len(until), readable without the lock
+	mu  sync.Mutex
+	max int
+	// until maps a digest to the end of its refusal, Unix nanoseconds.
+	until map[digest]int64
+}
+
+func newDenylist(max int) *denylist {
+	return &denylist{max: max, until: make(map[digest]int64)}
+}
+
+// empty reports whether the list holds no digest, without the lock. A nil
+// list is empty and stays so.
+func (l *denylist) empty() bool { return l == nil || l.n.Load() == 0 }
+
+// add refuses d until until (Unix nanoseconds), unless that is not after
+// now. When full, it drops the expired entries it meets, else the one to
+// end soonest of a few: revocations meant to last (a token's whole
+// lifetime) outlive the short ones (an inactive answer's), which a flood of
+// junk tokens makes. A new entry that would end before all of those is
+// not kept.
+func (l *denylist) add(d digest, until, now int64) {
+	if l == nil || until <= now {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if old, ok := l.until[d]; ok {
+		l.until[d] = max(old, until)
+		return
+	}
+	if len(l.until) < l.max || l.makeRoomLocked(until, now) {
+		l.until[d] = until
+	}
+	l.n.Store(int64(len(l.until)))
+}
+
+// makeRoomLocked drops expired entries among a few, else the one to end
+// soonest if it ends before until; it reports whether there is room.
+func (l *denylist) makeRoomLocked(until, now int64) bool {
+	var victim digest
+	soonest, seen := int64(0), 0
+	for d, u := range l.until {
+		if u <= now {
+			delete(l.until, d)
+			continue
+		}
+		if seen == 0 || u < soonest {
+			victim, soonest = d, u
+		}
+		if seen++; seen == 16 {
+			break
+		}
+	}
+	if len(l.until) < l.max {
+		return true
+	}
+	if seen == 0 || soonest >= until {
+		return false
+	}
+	delete(l.until, victim)
+	return true
+}
+
+// refused returns the end of d's refusal when d is refused at now.
+func (l *denylist) refused(d digest, now int64) (int64, bool) {
+	if l.empty() {
+		return 0, false
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	until, ok := l.until[d]
+	if ok && until <= now {
+		delete(l.until, d)
+		l.n.Store(int64(len(l.until)))
+		return 0, false
+	}
+	return until, ok
+}
+
+// revokedError is the refusal of a token held in the denylist.
+func revokedError(until int64) error {
+	return &ValidationError{Kind: ErrTokenRevoked,
+		Detail: "revoked; refused without asking the issuer until " + stamp(time.Unix(0, until))}
 }

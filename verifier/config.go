@@ -177,6 +177,14 @@ type Config struct {
 	// at the cost of one entry). Default DefaultMaxTenants.
 	MaxTenants int
 
+	// Introspection, when set, makes the issuer's introspection endpoint
+	// (RFC 7662) the judge of the tokens that are not JWTs (opaque, or
+	// reference, tokens: see VerifyAccessToken), and of every token given
+	// to IntrospectAccessToken. Nil: opaque tokens are refused as
+	// malformed, and nothing is ever sent to the issuer but requests for
+	// its metadata and keys.
+	Introspection *Introspection
+
 	// Now is the clock. Default: time.Now. Tests set it to check expiry
 	// without sleeping.
 	Now func() time.Time
@@ -214,6 +222,7 @@ func (c Config) Validate() error {
 	errs := checkIssuer(c.Issuer, c.InsecureAllowHTTP)
 	errs = append(errs, checkFields(c)...)
 	errs = append(errs, checkTenancy(c)...)
+	errs = append(errs, checkIntrospection(c)...)
 	d := withDefaults(c)
 	if d.MaxKeyAge > 0 && d.MaxKeyAge <= d.RefreshInterval {
 		errs = append(errs, &ConfigError{Field: "MaxKeyAge", Value: d.MaxKeyAge.String(),
@@ -359,6 +368,10 @@ func withDefaults(c Config) Config {
 	}
 	if c.HTTPClient == nil {
 		c.HTTPClient = &http.Client{Timeout: c.FetchTimeout}
+	}
+	if c.Introspection != nil {
+		in := c.Introspection.withDefaults()
+		c.Introspection = &in // a copy: the caller's stays its own
 	}
 	return c
 }

@@ -26,6 +26,27 @@
 //     well under a microsecond, with the same answer a fresh verification
 //     gives.
 //
+// Opaque (reference) tokens, with Config.Introspection, are judged by the
+// issuer's introspection endpoint (RFC 7662; RFC 9701 JWT answers are
+// accepted when signed by its keys). A token that does not hold exactly two
+// dots is opaque. The answer is read as strictly as a token, its members
+// checked as a JWT's claims, and kept (an active one for CacheTTL, never
+// past its "exp"; an inactive one for the shorter InactiveTTL), one request
+// serving every concurrent verification of a new token.
+// IntrospectAccessToken asks about any token, a JWT too. Forget revokes a
+// token by its SHA-256 (Digest) until a given time: it leaves every cache
+// and is refused with ErrTokenRevoked even though it would verify, as is a
+// token introspection found inactive.
+//
+// Security notes on introspection: an opaque token is sent only to the one
+// issuer configured for it (NewSet refuses two: an opaque token names no
+// issuer, and sending it elsewhere hands it over), and a JWT only to the
+// issuer its "iss" names; the request authenticates the resource server
+// (client_secret_basic) and follows no redirect. A cached active answer
+// outlives a revocation at the issuer for at most CacheTTL, unless the
+// revocation reaches Forget first; an issuer that cannot answer refuses
+// with ErrKeysUnavailable (503), never with a cached guess.
+//
 // Build one Verifier per issuer and share it; it is safe for concurrent use.
 // To accept the tokens of several issuers, build one Set (NewSet): each
 // token's unverified "iss" selects the issuer whose rules and keys apply,

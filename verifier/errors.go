@@ -47,7 +47,20 @@ var (
 	// ErrKeysUnavailable: the issuer's keys could not be fetched and none are
 	// cached. This is the one failure that says nothing about the token: the
 	// caller should answer 503, not 401.
+	//
+	// An introspection that gets no usable answer (the endpoint unreachable,
+	// timing out, answering other than 200, or with a response that cannot
+	// be read or whose signature does not verify) is this kind too, its
+	// Detail naming the introspection endpoint: it says nothing about the
+	// token either.
 	ErrKeysUnavailable = errors.New("issuer keys unavailable")
+	// ErrTokenInactive: the issuer's introspection endpoint (RFC 7662)
+	// answered that the token is not active: unknown to it, revoked,
+	// expired, or not for this resource server.
+	ErrTokenInactive = errors.New("token inactive")
+	// ErrTokenRevoked: the token was revoked (Set.Forget, Verifier.Forget):
+	// it is refused until the time given there, without asking the issuer.
+	ErrTokenRevoked = errors.New("token revoked")
 )
 
 // ValidationError is the error returned when a token is refused. Kind is one

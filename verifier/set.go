@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 )
@@ -40,6 +39,10 @@ type Set struct {
 	// now is the first issuer's clock, which the cache reads: it is
 	// looked up before the issuer is known.
 	now func() time.Time
+	// intro is the one issuer with Config.Introspection, nil for none.
+	intro *Verifier
+	// deny holds the revoked tokens (Forget), shared by the issuers.
+	deny *denylist
 }
 
 // NewSet returns a verifier of access tokens from any of issuers, each a
@@ -55,6 +58,11 @@ type Set struct {
 // Config.AnyTenant: see its warning). A template needs JWKSURL: its tenants
 // share one key set. An exact issuer wins over a template, and templates
 // are tried in order.
+//
+// At most one issuer may have Config.Introspection: an opaque token names
+// no issuer, so it goes to the one that introspects, and with two it
+// would have to be sent to an authorization server that may not have
+// issued it, which hands the token over to that server.
 //
 // The error, when not nil, holds a *ConfigError for each problem found,
 // naming the issuer's position and URL (ConfigError.Position and Issuer);
@@ -80,8 +88,13 @@ func NewSet(issuers ...Config) (*Set, error) {
 		}
 		s.add(v)
 	}
+	errs = append(errs, s.checkIntrospection()...)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
+	}
+	s.deny = newDenylist(denylistMaxEntries)
+	for _, v := range s.verifiers {
+		v.deny = s.deny
 	}
 	s.shareCache()
 	s.now = s.verifiers[0].cfg.Now
@@ -97,6 +110,26 @@ func (s *Set) add(v *Verifier) {
 	} else {
 		s.exact[v.cfg.Issuer] = v
 	}
+}
+
+// checkIntrospection finds the issuer that introspects, and refuses a
+// second.
+func (s *Set) checkIntrospection() []error {
+	var errs []error
+	for i, v := range s.verifiers {
+		if v.intro == nil {
+			continue
+		}
+		if s.intro == nil {
+			s.intro = v
+			continue
+		}
+		errs = append(errs, &ConfigError{Field: "Introspection", Position: i + 1, Issuer: v.cfg.Issuer,
+			Problem: "is set for issuer " + brief(s.intro.cfg.Issuer) + " too",
+			Fix: "set Introspection for one issuer only: an opaque token names no issuer, so with two it would be sent to an authorization server " +
+				"that may not have issued it, handing the token over to it"})
+	}
+	return errs
 }
 
 // shareCache gives the issuers that keep a cache one cache, as large as
@@ -143,11 +176,20 @@ func inSet(err error, i int, issuer string) error {
 // "iss" selects the issuer (a map lookup, then the templates): a token of
 // no configured issuer is refused with ErrWrongIssuer, before any key is
 // looked up or fetched. It satisfies bearer.AccessTokenVerifier.
+//
+// A token that is not a JWS (it does not hold exactly two dots: an opaque
+// token) goes to the issuer with Config.Introspection, if any, and is
+// refused as malformed otherwise. A token revoked by Forget is refused
+// with ErrTokenRevoked.
 func (s *Set) VerifyAccessToken(ctx context.Context, token string, audiences ...string) (*Token, error) {
 	if tr := traceOf(ctx); tr != nil {
 		return s.traceAccessToken(ctx, token, audiences, tr)
 	}
-	if s.cache != nil && len(token) <= s.maxTokenBytes && strings.Count(token, ".") == 2 {
+	shaped := jwsShaped(token)
+	if !shaped && s.intro != nil {
+		return s.intro.intro.verify(ctx, token, audiences, nil)
+	}
+	if s.cache != nil && len(token) <= s.maxTokenBytes && shaped {
 		if e, tok := s.cache.lookup(token, s.now().UnixNano()); e != nil {
 			return e.answer(token, audiences, tok)
 		}
@@ -166,6 +208,9 @@ func (s *Set) VerifyAccessToken(ctx context.Context, token string, audiences ...
 // traceAccessToken is VerifyAccessToken with a trace: without the cache,
 // reporting each check to tr.
 func (s *Set) traceAccessToken(ctx context.Context, token string, audiences []string, tr tracer) (*Token, error) {
+	if s.intro != nil && !jwsShaped(token) {
+		return s.intro.intro.trace(ctx, token, audiences, tr)
+	}
 	jws, err := splitCompact(token, s.maxTokenBytes)
 	failed := checkShape
 	var v *Verifier
@@ -306,4 +351,55 @@ func (s *Set) CacheStats() CacheStats {
 		return CacheStats{}
 	}
 	return s.cache.stats()
+}
+
+// IntrospectAccessToken judges an access token by the introspection
+// endpoint of the issuer with Config.Introspection, as
+// Verifier.IntrospectAccessToken does: an opaque token goes to that issuer;
+// a JWT's unverified "iss" selects its issuer as VerifyAccessToken does,
+// and a JWT of another issuer is refused with ErrWrongIssuer, never sent.
+// Without an issuer that introspects, it fails with ErrKeysUnavailable.
+func (s *Set) IntrospectAccessToken(ctx context.Context, token string, audiences ...string) (*Token, error) {
+	if s.intro == nil {
+		return nil, noIntrospection(listString(s.Issuers()))
+	}
+	return s.intro.intro.verify(ctx, token, audiences, func() error {
+		if !jwsShaped(token) {
+			return nil
+		}
+		jws, err := splitCompact(token, s.maxTokenBytes)
+		if err != nil {
+			return err
+		}
+		v, _, _, err := s.selectIssuer(token, jws)
+		if err != nil {
+			return err
+		}
+		if v != s.intro {
+			return &ValidationError{Kind: ErrWrongIssuer, Claim: "iss", Found: brief(v.cfg.Issuer), Expected: brief(s.intro.cfg.Issuer),
+				Detail: "only this issuer is configured for introspection, and a token is never sent to an authorization server that did not issue it"}
+		}
+		return nil
+	})
+}
+
+// Forget revokes the token whose SHA-256 is digest until until, for every
+// issuer, as Verifier.Forget does.
+func (s *Set) Forget(digest [32]byte, until time.Time) {
+	s.deny.add(digest, until.UnixNano(), s.now().UnixNano())
+	if s.cache != nil {
+		s.cache.forget(digest)
+	}
+	if s.intro != nil {
+		s.intro.intro.cache.forget(digest)
+	}
+}
+
+// IntrospectionIssuer returns the issuer whose tokens are introspected
+// (Config.Introspection), "" when none is.
+func (s *Set) IntrospectionIssuer() string {
+	if s.intro == nil {
+		return ""
+	}
+	return s.intro.cfg.Issuer
 }

@@ -18,6 +18,11 @@ type Header struct {
 // Token is a verified token. It is immutable and may be shared between
 // goroutines.
 //
+// A token judged by the issuer's introspection endpoint (RFC 7662) rather
+// than by its signature has the introspection response's members as its
+// claims (Claims, Claim, and the accessors: "scope", "client_id", "sub",
+// "exp", "cnf"…), the zero Header, and Issuer the configured issuer.
+//
 // The registered claims have typed accessors; every other claim is reachable
 // through Claim or Claims.
 //
@@ -52,6 +57,11 @@ type tokenClaims struct {
 	scopes    []string
 	nonce     string
 	jkt       string // cnf.jkt: the DPoP key the token is bound to
+	// payload is, for a token judged by introspection, the response
+	// object (RFC 7662 §2.2, or RFC 9701's "token_introspection"): its
+	// claims, since the token itself holds none. Nil for a JWT, whose
+	// claims are decoded from its text.
+	payload []byte
 }
 
 // noClaims are the zero Token's.
@@ -120,7 +130,15 @@ func (t *Token) KeyThumbprint() string { return t.claims().jkt }
 
 // segment returns the decoded header (0) or payload (1) of the token, "{}"
 // for the zero Token. A verified token was checked, so decoding cannot fail.
+// A token judged by introspection has no header ("{}") and its
+// introspection response as payload.
 func (t *Token) segment(i int) []byte {
+	if p := t.claims().payload; p != nil {
+		if i == 1 {
+			return p
+		}
+		return []byte("{}")
+	}
 	parts := strings.SplitN(t.raw, ".", 3)
 	if len(parts) < 3 {
 		return []byte("{}")

@@ -11,15 +11,17 @@ import (
 // are made; a claim assertion is reported as "assert " and its name in
 // Config.AssertClaims ("assert groups.includes").
 const (
-	checkShape         = "size and shape"
-	checkHeaderName    = "header"
-	checkClaims        = "claims"
-	checkIssuerName    = "issuer"
-	checkKey           = "key"
-	checkSignatureName = "signature"
-	checkAud           = "aud"
-	checkTokenUseName  = "token_use"
-	checkClientName    = "client"
+	checkShape          = "size and shape"
+	checkHeaderName     = "header"
+	checkClaims         = "claims"
+	checkIssuerName     = "issuer"
+	checkKey            = "key"
+	checkSignatureName  = "signature"
+	checkAud            = "aud"
+	checkTokenUseName   = "token_use"
+	checkClientName     = "client"
+	checkRevokedName    = "revocation"
+	checkIntrospectName = "introspection"
 )
 
 type traceKey struct{}

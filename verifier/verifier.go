@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Verifier verifies tokens of one issuer. It is safe for concurrent use and
@@ -21,6 +22,10 @@ type Verifier struct {
 	// checked in this order, so that the one a token fails is always the
 	// same.
 	assertions []string
+	// deny holds the tokens revoked (Forget); a Set's verifiers share one.
+	deny *denylist
+	// intro introspects tokens; nil without Config.Introspection.
+	intro *introspector
 }
 
 // New checks cfg and returns a Verifier. It does not contact the issuer:
@@ -46,7 +51,10 @@ func newVerifier(cfg Config) (*Verifier, error) {
 	if cfg.InsecureAllowHTTP {
 		cfg.Logger.Warn("verifier: InsecureAllowHTTP is set: keys may be fetched over plain http; never use this in production", "issuer", cfg.Issuer)
 	}
-	v := &Verifier{cfg: cfg, keys: newKeySet(cfg), tmpl: newTemplate(cfg)}
+	v := &Verifier{cfg: cfg, keys: newKeySet(cfg), tmpl: newTemplate(cfg), deny: newDenylist(denylistMaxEntries)}
+	if cfg.Introspection != nil {
+		v.intro = newIntrospector(v)
+	}
 	for name := range cfg.AssertClaims {
 		v.assertions = append(v.assertions, name)
 	}
@@ -84,6 +92,14 @@ func (v *Verifier) Issuer() string { return v.cfg.Issuer }
 // presenting it again costs a hash and a map lookup instead of a signature
 // check, with the same answer.
 //
+// A token revoked by Forget is refused with ErrTokenRevoked until the time
+// given there, even though it verifies.
+//
+// A token that is not a JWS, one that does not hold exactly two dots (an
+// opaque, or reference, token), is refused as malformed; with
+// Config.Introspection it is introspected instead (see Introspection and
+// IntrospectAccessToken).
+//
 // With a context from WithTrace, each check is reported as it is made; such
 // a verification neither reads nor fills the cache, so that every check is
 // made and shown.
@@ -91,23 +107,30 @@ func (v *Verifier) VerifyAccessToken(ctx context.Context, token string, audience
 	if tr := traceOf(ctx); tr != nil {
 		return v.traceAccessToken(ctx, token, audiences, tr)
 	}
+	jws := jwsShaped(token)
+	if !jws && v.intro != nil {
+		return v.intro.verify(ctx, token, audiences, nil)
+	}
 	// Hashing for the cache lookup comes after the cheapest refusals, so
 	// that an oversized or shapeless token costs nothing to refuse.
-	if v.cache != nil && len(token) <= v.cfg.MaxTokenBytes && strings.Count(token, ".") == 2 {
+	if v.cache != nil && len(token) <= v.cfg.MaxTokenBytes && jws {
 		if e, tok := v.cache.lookup(token, v.cfg.Now().UnixNano()); e != nil {
 			return e.answer(token, audiences, tok)
 		}
 	}
-	jws, err := splitCompact(token, v.cfg.MaxTokenBytes)
+	split, err := splitCompact(token, v.cfg.MaxTokenBytes)
 	if err != nil {
 		return nil, err
 	}
-	return v.verifyAccess(ctx, token, jws, nil, audiences, nil)
+	return v.verifyAccess(ctx, token, split, nil, audiences, nil)
 }
 
 // traceAccessToken is VerifyAccessToken with a trace: without the cache,
 // reporting each check to tr.
 func (v *Verifier) traceAccessToken(ctx context.Context, token string, audiences []string, tr tracer) (*Token, error) {
+	if v.intro != nil && !jwsShaped(token) {
+		return v.intro.trace(ctx, token, audiences, tr)
+	}
 	jws, err := splitCompact(token, v.cfg.MaxTokenBytes)
 	tr.report(checkShape, err, func() string { return fmt.Sprintf("%d bytes, at most %d; 3 segments", len(token), v.cfg.MaxTokenBytes) })
 	if err != nil {
@@ -118,7 +141,14 @@ func (v *Verifier) traceAccessToken(ctx context.Context, token string, audiences
 
 // verifyAccess verifies an access token once split (jws), and its payload
 // parsed when members is not nil (a Set reads "iss" first).
+//
+// A token of the denylist (Forget) is refused before any costly work, and
+// again after its answer is cached, so that a Forget that runs during the
+// verification is not undone by it.
 func (v *Verifier) verifyAccess(ctx context.Context, token string, jws *compactJWS, members jsonObject, audiences []string, tr tracer) (*Token, error) {
+	if err := v.checkRevoked(token, tr); err != nil {
+		return nil, err
+	}
 	t, members, key, err := v.verifySplit(ctx, token, jws, members, accessToken, tr)
 	if err != nil {
 		return nil, err
@@ -129,8 +159,32 @@ func (v *Verifier) verifyAccess(ctx context.Context, token string, jws *compactJ
 	fixedErr := v.checkClientAndAssertions(t, members)
 	if v.cache != nil {
 		v.cache.put(token, &cacheEntry{owner: v, claims: t.tokenClaims, key: key, expires: t.expiry.UnixNano(), err: fixedErr})
+		if !v.deny.empty() {
+			d := digestOf(token)
+			if until, ok := v.deny.refused(d, v.cfg.Now().UnixNano()); ok {
+				v.cache.forget(d)
+				return nil, revokedError(until)
+			}
+		}
 	}
 	return v.finishAccessToken(t, audiences, fixedErr)
+}
+
+// checkRevoked refuses a token of the denylist; the usual empty list
+// costs no hash.
+func (v *Verifier) checkRevoked(token string, tr tracer) error {
+	if v.deny.empty() {
+		return nil
+	}
+	until, ok := v.deny.refused(digestOf(token), v.cfg.Now().UnixNano())
+	if !ok {
+		return nil
+	}
+	err := revokedError(until)
+	if tr != nil {
+		tr.report(checkRevokedName, err, nil)
+	}
+	return err
 }
 
 // finishAccessToken applies the checks that depend on the call (the
@@ -267,6 +321,8 @@ type tokenKind int
 const (
 	accessToken tokenKind = iota
 	idToken
+	// introspectionResponse is an RFC 9701 JWT introspection response.
+	introspectionResponse
 )
 
 // verifySplit runs the checks shared by both kinds of token once the token
@@ -409,6 +465,8 @@ func (v *Verifier) checkHeader(raw []byte, kind tokenKind) (Header, error) {
 	if !typeFits(h.Type, kind, v.cfg.RequireAccessTokenType) {
 		want := `"at+jwt" or "JWT"`
 		switch {
+		case kind == introspectionResponse:
+			want = `"token-introspection+jwt" (RFC 9701)`
 		case kind == idToken:
 			want = `"JWT"`
 		case v.cfg.RequireAccessTokenType:
@@ -460,6 +518,9 @@ func findHeaderMembers(members jsonObject) (headerMembers, error) {
 // (requireAT) insists on "at+jwt" for access tokens.
 func typeFits(typ string, kind tokenKind, requireAT bool) bool {
 	t := strings.ToLower(strings.TrimPrefix(strings.ToLower(typ), "application/"))
+	if kind == introspectionResponse {
+		return t == "token-introspection+jwt"
+	}
 	if kind == accessToken && requireAT {
 		return t == "at+jwt"
 	}
@@ -536,3 +597,73 @@ func (v *Verifier) Refresh(ctx context.Context) error {
 // Ready reports whether the verifier holds the issuer's keys, fetched
 // within MaxKeyAge.
 func (v *Verifier) Ready() bool { return v.keys.usable() }
+
+// Forget revokes the token whose SHA-256 is digest (see Digest) until
+// until: its verified answer and its introspection answer leave the caches
+// (map, front table and all), and until then it is refused with
+// ErrTokenRevoked, without asking the issuer, even though it would verify;
+// after until it is judged as any token again (a JWT revoked until its
+// "exp" stays refused, by its expiry). The revoked digests are held in a
+// bounded list (100,000): when full, the revocation to end soonest gives
+// way. A program that shares revocations (a store that other replicas
+// subscribe to) calls Forget on each replica.
+func (v *Verifier) Forget(digest [32]byte, until time.Time) {
+	v.deny.add(digest, until.UnixNano(), v.cfg.Now().UnixNano())
+	if v.cache != nil {
+		v.cache.forget(digest)
+	}
+	if v.intro != nil {
+		v.intro.cache.forget(digest)
+	}
+}
+
+// IntrospectAccessToken judges an access token by the issuer's
+// introspection endpoint (Config.Introspection), whatever its form: a JWT
+// too, when a route wants the issuer's word on every token (revocation
+// seen within Introspection.CacheTTL). A JWT's unverified "iss" must be the
+// issuer, so that no token is sent to an authorization server that did
+// not issue it. The answer is cached and checked as Introspection says;
+// audiences, when given, replace Config.Audiences. Without
+// Config.Introspection it fails with ErrKeysUnavailable.
+func (v *Verifier) IntrospectAccessToken(ctx context.Context, token string, audiences ...string) (*Token, error) {
+	if v.intro == nil {
+		return nil, noIntrospection(v.cfg.Issuer)
+	}
+	return v.intro.verify(ctx, token, audiences, func() error {
+		if !jwsShaped(token) {
+			return nil
+		}
+		jws, err := splitCompact(token, v.cfg.MaxTokenBytes)
+		if err != nil {
+			return err
+		}
+		members, err := parseObject(jws.payload, claimNames, 16)
+		if err != nil {
+			return malformed("the payload: " + err.Error())
+		}
+		raw, ok := members.get("iss")
+		if iss, err := jsonString(raw); !ok || err != nil || iss != v.cfg.Issuer {
+			return &ValidationError{Kind: ErrWrongIssuer, Claim: "iss", Found: quoted(string(raw)), Expected: brief(v.cfg.Issuer),
+				Detail: "a token is introspected only at the issuer that issued it"}
+		}
+		return nil
+	})
+}
+
+// noIntrospection is the error of IntrospectAccessToken when no issuer
+// introspects: a configuration's fault, not the token's, hence
+// ErrKeysUnavailable (503).
+func noIntrospection(issuers string) error {
+	return &ValidationError{Kind: ErrKeysUnavailable,
+		Detail: "no configured issuer has Config.Introspection (issuers: " + issuers + "): the token cannot be introspected"}
+}
+
+// IntrospectionIssuer returns the issuer whose tokens are introspected
+// (Config.Introspection), "" when none is, so that a program can refuse
+// at start-up a route that asks for introspection none can make.
+func (v *Verifier) IntrospectionIssuer() string {
+	if v.intro == nil {
+		return ""
+	}
+	return v.cfg.Issuer
+}

@@ -50,3 +50,11 @@ func VerifierConfig(srv *devissuer.Server) verifier.Config {
 		Logger:            slog.New(slog.DiscardHandler),
 	}
 }
+
+// Introspection returns the configuration of the introspection of srv's
+// tokens (its endpoint is found by discovery), authenticated as its
+// confidential client; set it as verifier.Config.Introspection.
+func Introspection(srv *devissuer.Server) *verifier.Introspection {
+	opts := srv.Issuer.Options()
+	return &verifier.Introspection{ClientID: opts.ClientID, ClientSecret: opts.ClientSecret}
+}
