@@ -20,6 +20,7 @@ import (
 	"github.com/resource-server/resource-server/internal/config"
 	"github.com/resource-server/resource-server/internal/metrics"
 	"github.com/resource-server/resource-server/internal/server"
+	"github.com/resource-server/resource-server/store"
 	"github.com/resource-server/resource-server/verifier"
 	"github.com/resource-server/resource-server/web"
 )
@@ -57,11 +58,18 @@ func runIO(ctx context.Context, args []string, getenv func(string) string, dir s
 	if cfg.Dev {
 		return runDev(ctx, cfg, log, stdout)
 	}
-	v, err := newSet(cfg, cfg.Issuer, log)
+	st, err := newStore(cfg, log)
 	if err != nil {
 		return err
 	}
-	listeners, err := listeners(cfg, cfg.Addr(), v, log)
+	defer st.Close()
+	v, err := newSet(cfg, cfg.Issuer, log, st)
+	if err != nil {
+		return err
+	}
+	// Revocations, from this instance or another, reach every cache here.
+	st.Subscribe(ctx, v.Forget)
+	listeners, err := listeners(cfg, cfg.Addr(), v, st, log)
 	if err != nil {
 		return err
 	}
@@ -100,8 +108,14 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 // newSet builds the program's verifier: always a verifier.Set, of the
 // issuers: list or of the one issuer (issuer: ISSUER, or dev mode's), from
 // config.Config.VerifierConfigs. Its error names the setting to change.
-func newSet(cfg config.Config, issuer string, log *slog.Logger) (*verifier.Set, error) {
-	set, err := verifier.NewSet(cfg.VerifierConfigs(issuer, log)...)
+func newSet(cfg config.Config, issuer string, log *slog.Logger, st store.Store) (*verifier.Set, error) {
+	vcs := cfg.VerifierConfigs(issuer, log)
+	for i := range vcs {
+		if in := vcs[i].Introspection; in != nil {
+			in.OnInactive = publishInactive(st, log)
+		}
+	}
+	set, err := verifier.NewSet(vcs...)
 	if err != nil {
 		return nil, cfg.VerifierError(err)
 	}
@@ -122,12 +136,13 @@ func serverDeps(cfg config.Config, v server.Verifier, log *slog.Logger) server.D
 
 // listeners listens for the API on addr and, when ADMIN_PORT is set, for
 // the admin listener, and pairs each with its handler.
-func listeners(cfg config.Config, addr string, v *verifier.Set, log *slog.Logger) ([]listener, error) {
+func listeners(cfg config.Config, addr string, v *verifier.Set, st store.Store, log *slog.Logger) ([]listener, error) {
 	ln, err := listen(cfg, "PORT", addr)
 	if err != nil {
 		return nil, err
 	}
 	deps := serverDeps(cfg, v, log)
+	deps.Revoke = revoker(st, time.Now)
 	admin, err := adminListener(cfg, &deps, v, log)
 	if err != nil {
 		ln.Close()
@@ -355,7 +370,7 @@ func newDevIssuer(cfg config.Config, log *slog.Logger, issuerURL, webURL string)
 	if err != nil {
 		return nil, nil, err
 	}
-	v, err := newSet(cfg, issuerURL, log)
+	v, err := newSet(cfg, issuerURL, log, store.NewMemory(nil))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -181,6 +181,12 @@ func (ic IssuerConfig) verifierConfig(c Config) verifier.Config {
 	if len(ic.ClientIDs) > 0 {
 		vc.ClientID = ic.ClientIDs[0] // Validate refuses more than one
 	}
+	if in := ic.Introspection; in != nil {
+		// ClientSecret holds the secret itself by now: Load read the
+		// variable client_secret_env names.
+		vc.Introspection = &verifier.Introspection{URL: in.URL, ClientID: in.ClientID, ClientSecret: in.ClientSecret,
+			CacheTTL: in.CacheTTL, InactiveTTL: in.InactiveTTL}
+	}
 	setTenants(&vc, ic)
 	return vc
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -101,9 +102,10 @@ func handleReady(v Verifier, now func() time.Time) http.Handler {
 }
 
 // Admin returns the admin listener's handler: /healthz and /readyz as the
-// API serves them, and metrics (nil for none) at /metrics; anything else
-// 404. No CORS, no authentication: the listener is loopback unless its
-// operator says otherwise (ADMIN_HOST).
+// API serves them, metrics (nil for none) at /metrics, and POST /revoke
+// when d.Revoke is set; anything else 404. No CORS, no authentication: the
+// listener is loopback unless its operator says otherwise (ADMIN_HOST),
+// and whoever reaches it can revoke tokens.
 func Admin(d Deps, metrics http.Handler) http.Handler {
 	if d.Now == nil {
 		d.Now = time.Now
@@ -114,8 +116,40 @@ func Admin(d Deps, metrics http.Handler) http.Handler {
 	if metrics != nil {
 		mux.Handle("GET /metrics", metrics)
 	}
+	if d.Revoke != nil {
+		mux.Handle("POST /revoke", handleRevoke(d.Revoke))
+	}
 	mux.Handle("/", handleNotFound())
 	return mux
+}
+
+// maxRevokeBody bounds POST /revoke's form: a token and a hint.
+const maxRevokeBody = 64 << 10
+
+// handleRevoke takes a revocation as RFC 7009 §2.1 words one: a form with
+// token (and an optional token_type_hint, unused). It answers 200 whether
+// or not the token was known or valid (§2.2), 400 without a token, and 503
+// when the revocation could not be recorded for every instance.
+func handleRevoke(revoke func(ctx context.Context, token string) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxRevokeBody)
+		if err := r.ParseForm(); err != nil {
+			jsonerror.Write(w, r, http.StatusBadRequest, "invalid_request", "the body is not a form of at most 64 KiB: "+err.Error())
+			return
+		}
+		token := r.PostForm.Get("token")
+		if token == "" || len(r.PostForm["token"]) > 1 {
+			jsonerror.Write(w, r, http.StatusBadRequest, "invalid_request", "send exactly one token form parameter (application/x-www-form-urlencoded)")
+			return
+		}
+		if err := revoke(r.Context(), token); err != nil {
+			w.Header().Set("Retry-After", "5")
+			jsonerror.Write(w, r, http.StatusServiceUnavailable, "temporarily_unavailable", err.Error())
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusOK)
+	})
 }
 
 // metadataPath is where the RFC 9728 protected-resource metadata is served,

@@ -4,6 +4,7 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -68,6 +69,10 @@ type Deps struct {
 	// Transport carries the gateway's proxied requests. Nil:
 	// gateway.NewTransport().
 	Transport http.RoundTripper
+
+	// Revoke, when set, revokes a token for every instance (the admin
+	// listener's POST /revoke); its error means it could not.
+	Revoke func(ctx context.Context, token string) error
 }
 
 // New returns the program's whole HTTP handler with the Express sample's
