@@ -77,10 +77,7 @@ func New(cfg Config) (*Gateway, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	mw, err := g.middleware(&cfg)
-	if err != nil {
-		return nil, err
-	}
+	mws := &middlewares{cfg: &cfg}
 	var transport *transports
 	if cfg.Transport != nil {
 		transport = newTransports(cfg.Transport)
@@ -89,6 +86,10 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	seen := map[string]bool{}
 	for i := range cfg.Routes {
+		mw, err := mws.of(&cfg.Routes[i])
+		if err != nil {
+			return nil, err
+		}
 		rt := g.newRoute(i, cfg.Routes[i], mw, transport)
 		g.routes = append(g.routes, rt)
 		for _, h := range rt.headers {
@@ -126,20 +127,42 @@ func (g *Gateway) checkConfig(cfg *Config) []error {
 	return append(errs, checkPatterns(cfg)...)
 }
 
-// middleware builds the bearer middleware all protected routes share (one
-// log limiter, one configuration). bearer.Middleware panics on a realm or
+// middlewares builds the bearer middleware of the protected routes: the
+// Config's, shared by every route that sets neither Route.Verifier nor
+// Route.Bearer (one log limiter, one configuration), and one of its own
+// for each route that does.
+type middlewares struct {
+	cfg    *Config
+	shared func(http.Handler) http.Handler
+}
+
+// of returns rt's middleware. bearer.Middleware panics on a realm or
 // metadata URL it cannot quote: that is turned into an error.
-func (g *Gateway) middleware(cfg *Config) (mw func(http.Handler) http.Handler, err error) {
-	if cfg.Verifier == nil {
-		return nil, nil
+func (m *middlewares) of(rt *Route) (mw func(http.Handler) http.Handler, err error) {
+	v, opts := rt.Verifier, rt.Bearer
+	own := v != nil || opts != nil
+	if v == nil {
+		v = m.cfg.Verifier
 	}
-	opts := cfg.Bearer
+	if opts == nil {
+		opts = &m.cfg.Bearer
+	}
+	switch {
+	case rt.Public || v == nil:
+		return nil, nil
+	case !own && m.shared != nil:
+		return m.shared, nil
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			err = &RouteError{Index: -1, Field: "Bearer", Problem: fmt.Sprint(p), Fix: "fix Realm or ResourceMetadata"}
 		}
 	}()
-	return bearer.Middleware(cfg.Verifier, opts), nil
+	mw = bearer.Middleware(v, *opts)
+	if !own {
+		m.shared = mw
+	}
+	return mw, nil
 }
 
 // ServeHTTP removes every claim header from r, routes it and serves it as

@@ -172,3 +172,29 @@ func TestObserveOneDecision(t *testing.T) {
 		}
 	}
 }
+
+// TestRouteVerifier: a route with its own Verifier checks its tokens with
+// it, and the other routes keep the Config's.
+func TestRouteVerifier(t *testing.T) {
+	main, other := newIssuer(t), newIssuer(t)
+	up := upstream(t, echo)
+	routes := []gateway.Route{
+		{Match: "GET /main/", Upstream: up},
+		{Match: "GET /other/", Upstream: up, Verifier: other.v},
+	}
+	_, gw := start(t, gateway.Config{Routes: routes, Verifier: main.v})
+	mainTok, otherTok := main.mint(t, nil), other.mint(t, nil)
+	for _, tt := range []struct {
+		path, token string
+		status      int
+	}{
+		{"/main/x", mainTok, 200},
+		{"/main/x", otherTok, 401},
+		{"/other/x", otherTok, 200},
+		{"/other/x", mainTok, 401},
+	} {
+		if r := do(t, "GET", gw.URL+tt.path, tt.token); r.status != tt.status {
+			t.Errorf("GET %s: %d, want %d", tt.path, r.status, tt.status)
+		}
+	}
+}

@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"github.com/resource-server/resource-server/bearer"
+
 	"fmt"
 	"net/http"
 	"net/url"
@@ -52,6 +54,14 @@ type Route struct {
 	// as nginx's proxy_pass does), which virtual-hosted and TLS upstreams
 	// expect; the client's host is in X-Forwarded-Host either way.
 	PreserveHost bool
+
+	// Verifier, when set, verifies this route's tokens instead of
+	// Config.Verifier: the program's introspect: always routes introspect
+	// every token with it.
+	Verifier bearer.AccessTokenVerifier
+	// Bearer, when set, are this route's middleware options instead of
+	// Config.Bearer (a route's own DPoP requirement, say).
+	Bearer *bearer.Options
 
 	// StripAuthorization keeps the Authorization header from the upstream
 	// (configuration: pass_authorization: false). Default: it is passed.

@@ -60,7 +60,9 @@ const (
 // an inactive one, or one refused by the checks above, for InactiveTTL.
 // Concurrent verifications of one token not yet known share one request.
 // A token found inactive is also forgotten (see Verifier.Forget) until
-// InactiveTTL from now, and OnInactive, when set, is told.
+// InactiveTTL from now, or, for a JWT, until its "exp" when later (a JWT
+// revoked at the issuer must not pass again where it is verified
+// locally), and OnInactive, when set, is told.
 type Introspection struct {
 	// URL is the introspection endpoint. Empty: the
 	// "introspection_endpoint" of the issuer's discovery document.
@@ -266,7 +268,7 @@ func (in *introspector) keep(token string, d digest, e *cacheEntry) (*cacheEntry
 	now := in.v.cfg.Now()
 	var until time.Time
 	if e.err != nil && errors.Is(e.err, ErrTokenInactive) {
-		until = now.Add(in.cfg.InactiveTTL)
+		until = in.inactiveUntil(token, now)
 		in.v.Forget(d, until)
 	}
 	if e.expires > now.UnixNano() {
@@ -279,6 +281,29 @@ func (in *introspector) keep(token string, d digest, e *cacheEntry) (*cacheEntry
 		}
 	}
 	return e, until, nil
+}
+
+// inactiveUntil is how long a token found inactive stays refused:
+// InactiveTTL, or, for a JWT, until its "exp" when that is later, so that a
+// JWT revoked at the issuer does not pass again on the routes that verify
+// it locally. The "exp" is read unverified: the denylist holds the digest
+// of this exact text, so a later "exp" only keeps that text refused longer.
+func (in *introspector) inactiveUntil(token string, now time.Time) time.Time {
+	until := now.Add(in.cfg.InactiveTTL)
+	jws, err := splitCompact(token, in.v.cfg.MaxTokenBytes)
+	if err != nil {
+		return until
+	}
+	members, err := parseObject(jws.payload, claimNames, 16)
+	if err != nil {
+		return until
+	}
+	if raw, ok := members.get("exp"); ok {
+		if exp, err := numericDate(raw); err == nil && exp.After(until) {
+			return exp
+		}
+	}
+	return until
 }
 
 // ask sends the request and judges the answer, at the issuer's endpoint.

@@ -387,6 +387,11 @@ func TestInactiveIsForgotten(t *testing.T) {
 	if _, err := f.v.VerifyAccessToken(ctx, jwt); !errors.Is(err, verifier.ErrTokenRevoked) {
 		t.Errorf("a JWT found inactive, verified locally: err = %v, want ErrTokenRevoked", err)
 	}
+	// Past the inactive answer's TTL it is still refused: until its exp.
+	f.clock.Advance(time.Minute)
+	if _, err := f.v.VerifyAccessToken(ctx, jwt); !errors.Is(err, verifier.ErrTokenRevoked) {
+		t.Errorf("a JWT found inactive, a minute later: err = %v, want ErrTokenRevoked", err)
+	}
 }
 
 func TestIntrospectionConfig(t *testing.T) {

@@ -169,6 +169,11 @@ func apiHandler(cfg config.Config, deps server.Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	for i, rc := range cfg.Routes {
+		if set, ok := deps.Verifier.(*verifier.Set); ok && rc.Introspect == config.IntrospectAlways {
+			routes[i].Verifier = introspecting{set}
+		}
+	}
 	deps.Routes, deps.ForwardAuthPath = routes, cfg.ForwardAuthPath
 	return server.NewGateway(deps)
 }
@@ -456,3 +461,13 @@ type listenError struct {
 
 func (e *listenError) Error() string { return e.msg }
 func (e *listenError) Unwrap() error { return e.err }
+
+// introspecting verifies every token by introspection, JWTs included: the
+// verifier of introspect: always routes, on which a revocation at the
+// issuer takes effect within the introspection cache's TTL.
+type introspecting struct{ *verifier.Set }
+
+// VerifyAccessToken introspects token.
+func (v introspecting) VerifyAccessToken(ctx context.Context, token string, audiences ...string) (*verifier.Token, error) {
+	return v.IntrospectAccessToken(ctx, token, audiences...)
+}
