@@ -42,8 +42,9 @@ type Options struct {
 
 	// Logger receives one record per refused request: the reason, the method
 	// and path, and the token's "jti" or a short SHA-256 prefix of the token,
-	// never the token. Requests without credentials are logged at Debug, other
-	// refusals at Info, unavailable issuer keys at Warn.
+	// never the token. Requests without credentials (and DPoP nonce
+	// challenges) are logged at Debug, other refusals at Info, unavailable
+	// issuer keys (or DPoP replay store) at Warn.
 	//
 	// Nil means slog.Default(), as it is when each record is written (so a
 	// later slog.SetDefault is followed): refusals are logged unless asked
@@ -79,6 +80,13 @@ type Options struct {
 	// concurrent use; it must not keep Decision.Raw. Nil costs nothing.
 	// internal/metrics counts decisions through it.
 	Observe func(r *http.Request, d Decision)
+
+	// DPoP, when set, accepts DPoP-bound tokens (RFC 9449): the DPoP
+	// scheme with a proof, checked by DPoP.Verifier; and, unless its Mode
+	// is DPoPRequired, the Bearer scheme for tokens bound to no key. Nil:
+	// Bearer only, a DPoP-bound token accepted as any other (the binding is
+	// not enforced) and the DPoP scheme refused as another scheme.
+	DPoP *DPoPOptions
 }
 
 // middleware is the configuration shared by Middleware's handler and, through
@@ -94,6 +102,7 @@ type middleware struct {
 
 	metadata func(*http.Request) string    // Options.ResourceMetadataFunc, or nil
 	observe  func(*http.Request, Decision) // Options.Observe, or nil
+	dpop     *dpopConfig                   // Options.DPoP, or nil
 }
 
 // Middleware returns middleware that admits only requests carrying a bearer
@@ -101,9 +110,9 @@ type middleware struct {
 // where FromContext finds it; refused requests are answered as the package
 // documentation's table shows and never reach next.
 //
-// Middleware panics when v is nil or when Options.Realm or
-// Options.ResourceMetadata cannot be put in a quoted header value: both are
-// programming errors best found at start-up.
+// Middleware panics when v is nil, when Options.Realm or
+// Options.ResourceMetadata cannot be put in a quoted header value, or when
+// Options.DPoP has no Verifier: programming errors best found at start-up.
 func Middleware(v AccessTokenVerifier, opts Options) func(http.Handler) http.Handler {
 	if v == nil {
 		panic("bearer: Middleware needs a verifier")
@@ -130,6 +139,7 @@ func Middleware(v AccessTokenVerifier, opts Options) func(http.Handler) http.Han
 		logger:    logger,
 		logLimit:  newLogLimiter(opts.LogRate, time.Now),
 		realm:     `Bearer realm="` + realm + `"`,
+		dpop:      newDPoPConfig(opts.DPoP),
 	}
 	if opts.ResourceMetadata != "" {
 		m.suffix = `, resource_metadata="` + opts.ResourceMetadata + `"`
@@ -138,6 +148,10 @@ func Middleware(v AccessTokenVerifier, opts Options) func(http.Handler) http.Han
 
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if m.dpop != nil {
+				m.serveDPoP(next, w, r)
+				return
+			}
 			raw, e := extract(r)
 			if e != nil {
 				m.refuse(w, r, e, raw, nil, nil)
@@ -241,7 +255,13 @@ func Refuse(w http.ResponseWriter, r *http.Request, e *Error) {
 	tok, m := tc.tok, tc.m
 	raw := ""
 	if tok.ID() == "" || m.observe != nil {
-		raw, _ = extract(r) // for the log's fingerprint and the observer
+		raw = presentedToken(r, tc.dpop) // for the log's fingerprint and the observer
+	}
+	if tc.dpop {
+		// The challenge of the scheme the request used carries the error.
+		copied := *e
+		copied.dpop = true
+		e = &copied
 	}
 	tc.refused = true // this is the request's decision: Middleware reports no admission
 	m.refuse(w, r, e, raw, tok, nil)
@@ -267,6 +287,7 @@ type tokenContext struct {
 	tok     *verifier.Token
 	m       *middleware
 	refused bool // set by RequireScopes on the request's goroutine
+	dpop    bool // the token came with the DPoP scheme
 }
 
 func (c *tokenContext) Value(key any) any {

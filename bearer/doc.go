@@ -32,6 +32,43 @@
 // and the middleware does too, so "Bearer abc " gets the same answer whether
 // it came over HTTP/1, over HTTP/2 (which keeps them) or was set by code.
 //
+// # DPoP
+//
+// With Options.DPoP set, Middleware also accepts DPoP-bound tokens (RFC
+// 9449): "Authorization: DPoP <token>" with exactly one "DPoP: <proof>"
+// header. The token is verified as a bearer token is, must be bound to a key
+// (cnf.jkt), and the proof is checked by DPoPOptions.Verifier against the
+// request's method, its URL (DPoPOptions.URL: the public URL, not the
+// client's Host header, behind a proxy), the token and its key; each proof
+// is accepted once. In DPoPAllowed mode the Bearer scheme stays accepted for
+// tokens bound to no key; in DPoPRequired mode it is refused. The DPoP
+// challenge lists the accepted algorithms (algs="ES256") and carries the
+// error when it concerns the DPoP scheme; in DPoPAllowed mode the Bearer
+// challenge is sent as a second WWW-Authenticate field, and the challenge
+// of the scheme in error comes first; DPoPFromContext tells a handler which
+// scheme an admitted request used. Beside the table above:
+//
+//	request                                         status  WWW-Authenticate (first; second)                        body "error"
+//	DPoP token + a valid proof                      200     (DPoP-Nonce: <nonce> when nonces are configured)
+//	no credentials, another scheme                  401     Bearer realm="api"; DPoP algs="ES256"                   unauthorized
+//	Bearer scheme in DPoPRequired mode              401     DPoP algs="ES256"  (no Bearer challenge)                unauthorized
+//	DPoP-bound token sent as Bearer                 401     Bearer realm="api", error="invalid_token", …;           invalid_token
+//	                                                          DPoP algs="ES256"
+//	DPoP scheme: token refused, or bound to no key  401     DPoP algs="ES256", error="invalid_token", …;            invalid_token
+//	                                                          Bearer realm="api"
+//	DPoP scheme: no DPoP header, several, or a      401     DPoP algs="ES256", error="invalid_dpop_proof", …;       invalid_dpop_proof
+//	  proof refused (which check, in the                      Bearer realm="api"
+//	  description) or replayed
+//	DPoP scheme: nonce missing or stale (nonces     401     DPoP algs="ES256", error="use_dpop_nonce", …;           use_dpop_nonce
+//	  configured)                                             Bearer realm="api"  (+ DPoP-Nonce: <nonce>)
+//	DPoP scheme: the replay store is unavailable    503     DPoP algs="ES256"; Bearer realm="api"  (+ Retry-After)  temporarily_unavailable
+//	DPoP token lacks a scope (RequireScopes)        403     DPoP algs="ES256", error="insufficient_scope", …;       insufficient_scope
+//	                                                          Bearer realm="api"
+//
+// Without Options.DPoP, nothing changes: "DPoP …" is another scheme, and a
+// DPoP-bound token sent as Bearer is accepted like any other (its binding
+// is not enforced), as before DPoP was supported.
+//
 // Every refusal carries Content-Type: application/json, Cache-Control:
 // no-store and the body {"error":"…","error_description":"…"}; HEAD requests
 // get the same headers and no body. When Options.ResourceMetadata is set, every
@@ -90,8 +127,9 @@
 // slog.Default() (pass slog.New(slog.DiscardHandler) for silence), with its
 // reason, the request's method and path, and the token's "jti" (when the
 // token was verified) or the first 12 hex digits of the token's SHA-256 hash
-// — never the token itself. Requests without credentials are logged at Debug, other
-// refusals at Info, and unavailable issuer keys (503) at Warn. At most
+// — never the token itself. Requests without credentials, and DPoP nonce
+// challenges, are logged at Debug, other refusals at Info, and unavailable
+// issuer keys or DPoP replay store (503) at Warn. At most
 // Options.LogRate records are written per second (DefaultLogRate, 100): under
 // a flood of bad tokens every request is still refused, and the next record
 // written counts the ones dropped ("dropped_since_last").

@@ -41,6 +41,11 @@ type Error struct {
 	// Scope is the scope attribute of the challenge: the space-separated
 	// scopes the resource needs. Empty except for insufficient_scope.
 	Scope string
+
+	// dpop: the refusal concerns the DPoP scheme, whose challenge carries
+	// the error (Options.DPoP); nonce: the DPoP-Nonce to send with it.
+	dpop  bool
+	nonce string
 }
 
 // Error returns "bearer: <code>: <description>", with "unauthorized" for an
@@ -69,7 +74,12 @@ func (m *middleware) challenge(r *http.Request, e *Error) string {
 			plain = m.realm + suffix
 		}
 	}
-	inChallenge := e.Code == CodeInvalidRequest || e.Code == CodeInvalidToken || e.Code == CodeInsufficientScope
+	// With DPoP enabled, an error of the DPoP scheme goes in its own
+	// challenge (setDPoPChallenges); the Bearer one stays plain.
+	inChallenge := !e.dpop && (e.Code == CodeInvalidRequest || e.Code == CodeInvalidToken || e.Code == CodeInsufficientScope)
+	if e.dpop && e.Scope != "" {
+		return plain
+	}
 	if !inChallenge && e.Scope == "" {
 		return plain
 	}
@@ -95,16 +105,30 @@ func (m *middleware) challenge(r *http.Request, e *Error) string {
 	return b.String()
 }
 
+// metadataSuffix is `, resource_metadata="…"` for r, or "".
+func (m *middleware) metadataSuffix(r *http.Request) string {
+	if m.metadata != nil {
+		if u := m.metadata(r); u != "" && quotable(u) {
+			return `, resource_metadata="` + u + `"`
+		}
+	}
+	return m.suffix
+}
+
 // refuse reports the refusal to Options.Observe, logs it and answers it.
 // raw is the presented token (or ""), tok the verified token (or nil), cause
 // the verifier's error (or nil); they only feed the observer and the log.
 func (m *middleware) refuse(w http.ResponseWriter, r *http.Request, e *Error, raw string, tok *verifier.Token, cause error) {
 	if m.observe != nil {
-		m.observe(r, Decision{Status: e.Status, Err: e, Cause: cause, Token: tok, Raw: raw})
+		m.observe(r, Decision{Status: e.Status, Err: e, Cause: cause, Token: tok, Raw: raw, DPoP: e.dpop})
 	}
 	m.log(r, e, raw, tok, cause)
 	h := w.Header()
-	h.Set("WWW-Authenticate", m.challenge(r, e))
+	if m.dpop != nil {
+		m.setDPoPChallenges(h, r, e, m.challenge(r, e))
+	} else {
+		h.Set("WWW-Authenticate", m.challenge(r, e))
+	}
 	if e.Status == http.StatusServiceUnavailable {
 		h.Set("Retry-After", "5")
 	}
@@ -119,7 +143,8 @@ func (m *middleware) log(r *http.Request, e *Error, raw string, tok *verifier.To
 	switch {
 	case e.Status == http.StatusServiceUnavailable:
 		level = slog.LevelWarn
-	case e.Code == "":
+	case e.Code == "" || e.Code == CodeUseDPoPNonce:
+		// No credentials, or a nonce to fetch: the protocol's first step.
 		level = slog.LevelDebug
 	}
 	ctx := r.Context()

@@ -55,11 +55,25 @@ var (
 // templates.
 func refusal(e Error) *Error { return &e }
 
+// schemeRefusals are the refusals of malformed credentials of one scheme,
+// worded for it.
+type schemeRefusals struct {
+	other, empty, separator, syntax Error
+}
+
+var bearerRefusals = schemeRefusals{other: errOtherScheme, empty: errEmptyToken, separator: errSeparator, syntax: errTokenSyntax}
+
 // extract is TokenFromRequest without the interface conversion. On a bearer
 // header with bad syntax it returns the header's remainder along with the
 // error, so that the refusal can be logged with the token's fingerprint.
 // It does not allocate on success.
 func extract(r *http.Request) (string, *Error) {
+	return extractScheme(r, "Bearer", &bearerRefusals)
+}
+
+// extractScheme is extract for the credentials of scheme, "Bearer" or
+// "DPoP" (RFC 9449 §7.1, whose token68 is RFC 6750's b64token).
+func extractScheme(r *http.Request, scheme string, re *schemeRefusals) (string, *Error) {
 	// Header keys are canonical in requests read by net/http and in headers
 	// set through Header.Set/Add, so a direct lookup sees them all.
 	values := r.Header["Authorization"]
@@ -81,26 +95,25 @@ func extract(r *http.Request) (string, *Error) {
 	}
 
 	// The scheme runs up to the first space or tab.
-	const scheme = "Bearer"
 	n := len(scheme)
 	if len(h) < n || !strings.EqualFold(h[:n], scheme) || (len(h) > n && h[n] != ' ' && h[n] != '\t') {
-		return "", refusal(errOtherScheme)
+		return "", refusal(re.other)
 	}
-	// "Bearer" 1*SP b64token. h ends in neither a space nor a tab, so
+	// scheme 1*SP b64token. h ends in neither a space nor a tab, so
 	// whatever follows the scheme ends in something else.
 	rest := h[n:]
 	if rest == "" {
-		return "", refusal(errEmptyToken)
+		return "", refusal(re.empty)
 	}
 	tok := rest[1:]
 	if tok[0] == ' ' {
 		tok = strings.TrimLeft(tok, " ")
 	}
 	if rest[0] != ' ' || tok[0] == '\t' {
-		return strings.TrimLeft(rest, " \t"), refusal(errSeparator)
+		return strings.TrimLeft(rest, " \t"), refusal(re.separator)
 	}
 	if !validToken(tok) {
-		return tok, refusal(errTokenSyntax)
+		return tok, refusal(re.syntax)
 	}
 	return tok, nil
 }

@@ -18,9 +18,10 @@ type Decision struct {
 	// Cause is the verifier's error when it refused the token (a
 	// *verifier.ValidationError, whose kind errors.Is tells), nil otherwise.
 	Cause error
-	// Token is the verified token: set when the request was admitted, and
-	// for a 403 from RequireScopes (the token that lacked a scope); nil
-	// otherwise.
+	// Token is the verified token: set when the request was admitted, for
+	// a 403 from RequireScopes (the token that lacked a scope), and for a
+	// refusal of DPoP (Options.DPoP) made once the token was verified (a
+	// bad proof, a bound token sent as Bearer); nil otherwise.
 	Token *verifier.Token
 	// Raw is the token as presented (for a Bearer header of bad syntax,
 	// what follows the scheme), "" when none was presented. It is
@@ -30,6 +31,13 @@ type Decision struct {
 	// metrics read the unverified "iss" of a refused token this way, to
 	// label it with a configured issuer or "unknown").
 	Raw string
+	// DPoP reports that the request used the DPoP scheme (Options.DPoP),
+	// or, for a refusal, that the refusal concerns it: a proof refused
+	// (Err.Code CodeInvalidDPoPProof or CodeUseDPoPNonce, Cause a
+	// *verifier.ValidationError of Kind verifier.ErrInvalidProof,
+	// ErrProofReplayed, ErrUseNonce or ErrStoreUnavailable, which names
+	// the check that failed), or a token refused in that scheme.
+	DPoP bool
 }
 
 // Admitted reports whether the request was admitted.
@@ -43,7 +51,7 @@ func (m *middleware) serveObserved(next http.Handler, w http.ResponseWriter, r *
 	tc *tokenContext, raw string) {
 	defer func() {
 		if !tc.refused {
-			m.observe(r, Decision{Status: http.StatusOK, Token: tc.tok, Raw: raw})
+			m.observe(r, Decision{Status: http.StatusOK, Token: tc.tok, Raw: raw, DPoP: tc.dpop})
 		}
 	}()
 	next.ServeHTTP(w, r.WithContext(tc))

@@ -396,7 +396,10 @@ func checkURL(field, raw string, allowHTTP, query bool) error {
 	case u.Scheme != "https" && u.Scheme != "http":
 		return bad("is not an http(s) URL", "use an absolute https URL, e.g. "+example)
 	case u.User != nil:
-		return bad("holds a user name or password", "write the URL without credentials, e.g. "+example)
+		// The value is shown without them: a password in an error would
+		// end up in logs.
+		return &ConfigError{Field: field, Value: u.Redacted(), Problem: "holds a user name or password",
+			Fix: "write the URL without credentials, e.g. " + example}
 	case strings.ContainsRune(raw, '#'):
 		return bad("has a fragment", "remove the fragment (\"#...\")")
 	case !query && (u.RawQuery != "" || u.ForceQuery):
