@@ -27,6 +27,9 @@ const (
 	// DPoPRequired accepts the DPoP scheme only (FAPI 2.0, HAIP): every
 	// token must be bound to a key and presented with a proof.
 	DPoPRequired
+	// DPoPOff, from DPoPOptions.ModeFor only, refuses the DPoP scheme for
+	// a token: its issuer's tokens are bearer tokens only.
+	DPoPOff
 )
 
 // DPoPOptions enables DPoP (RFC 9449) in Middleware.
@@ -35,6 +38,12 @@ type DPoPOptions struct {
 	Verifier *verifier.DPoPVerifier
 	// Mode is DPoPAllowed (the default) or DPoPRequired.
 	Mode DPoPMode
+	// ModeFor, when set, returns the mode for a token once verified, for
+	// a mode that depends on the token's issuer: DPoPRequired refuses it
+	// sent as Bearer, DPoPOff refuses it sent with the DPoP scheme (a token
+	// bound to a key is refused as Bearer whatever the mode). It cannot
+	// lift Mode's DPoPRequired.
+	ModeFor func(tok *verifier.Token) DPoPMode
 	// URL returns the URL a proof's "htu" must match: the request's absolute
 	// URL without query and fragment, as the client addressed it. Behind a
 	// proxy or a gateway the server's own view differs (scheme, host, port,
@@ -52,7 +61,8 @@ type dpopConfig struct {
 	v        *verifier.DPoPVerifier
 	required bool
 	url      func(*http.Request) string
-	algs     string // the challenge's algs="…" attribute
+	modeFor  func(*verifier.Token) DPoPMode // DPoPOptions.ModeFor, or nil
+	algs     string                         // the challenge's algs="…" attribute
 }
 
 // newDPoPConfig returns nil for nil options: DPoP disabled.
@@ -66,7 +76,7 @@ func newDPoPConfig(o *DPoPOptions) *dpopConfig {
 	if o.Mode != DPoPAllowed && o.Mode != DPoPRequired {
 		panic(fmt.Sprintf("bearer: Options.DPoP.Mode %d is neither DPoPAllowed nor DPoPRequired", o.Mode))
 	}
-	c := &dpopConfig{v: o.Verifier, required: o.Mode == DPoPRequired, url: o.URL,
+	c := &dpopConfig{v: o.Verifier, required: o.Mode == DPoPRequired, url: o.URL, modeFor: o.ModeFor,
 		algs: `algs="` + strings.Join(o.Verifier.Algorithms(), " ") + `"`}
 	if c.url == nil {
 		c.url = requestURL
@@ -97,6 +107,8 @@ var (
 		Description: "this resource needs a DPoP-bound token sent with the DPoP scheme and a proof"}
 	errBoundAsBearer = Error{Status: http.StatusUnauthorized, Code: CodeInvalidToken,
 		Description: "a DPoP-bound token must be sent with the DPoP scheme and a proof"}
+	errDPoPOff = Error{Status: http.StatusUnauthorized, Code: CodeInvalidToken, dpop: true,
+		Description: "tokens of this issuer are not accepted with the DPoP scheme: send it as Bearer"}
 	errUnboundAsDPoP = Error{Status: http.StatusUnauthorized, Code: CodeInvalidToken, dpop: true,
 		Description: "the token is bound to no key (no cnf.jkt), so it cannot be sent with the DPoP scheme"}
 	errNoProof = Error{Status: http.StatusUnauthorized, Code: CodeInvalidDPoPProof, dpop: true,
@@ -167,13 +179,20 @@ func (m *middleware) serveDPoP(next http.Handler, w http.ResponseWriter, r *http
 // exactly one proof that the verifier accepts.
 func (m *middleware) checkDPoP(r *http.Request, raw string, tok *verifier.Token, dpop bool) (*Error, error) {
 	jkt := tok.KeyThumbprint()
-	if !dpop {
-		if jkt != "" {
-			return refusal(errBoundAsBearer), nil
-		}
-		return nil, nil
+	mode := DPoPAllowed
+	if m.dpop.modeFor != nil {
+		mode = m.dpop.modeFor(tok)
 	}
-	if jkt == "" {
+	switch {
+	case !dpop && jkt != "":
+		return refusal(errBoundAsBearer), nil
+	case !dpop && mode == DPoPRequired:
+		return refusal(errBearerRequiresDPoP), nil
+	case !dpop:
+		return nil, nil
+	case mode == DPoPOff:
+		return refusal(errDPoPOff), nil
+	case jkt == "":
 		return refusal(errUnboundAsDPoP), nil
 	}
 	proofs := r.Header["Dpop"]

@@ -425,3 +425,42 @@ func BenchmarkDPoP(b *testing.B) {
 		return ps
 	})
 }
+
+// TestDPoPModeFor: a mode chosen per token (the program's per-issuer
+// dpop:) refuses an unbound token sent as Bearer where DPoP is required,
+// and the DPoP scheme where it is off.
+func TestDPoPModeFor(t *testing.T) {
+	f := newDPoPFixture(t)
+	dv := newDPoPVerifier(t, verifier.DPoPConfig{})
+	for _, tt := range []struct {
+		name             string
+		mode             bearer.DPoPMode
+		scheme           string
+		bound, withProof bool
+		status           int
+	}{
+		{"required, unbound as Bearer", bearer.DPoPRequired, "Bearer", false, false, 401},
+		{"required, bound with a proof", bearer.DPoPRequired, "DPoP", true, true, 200},
+		{"off, unbound as Bearer", bearer.DPoPOff, "Bearer", false, false, 200},
+		{"off, bound with a proof", bearer.DPoPOff, "DPoP", true, true, 401},
+		{"off, bound as Bearer", bearer.DPoPOff, "Bearer", true, false, 401},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := bearer.Middleware(f.v, bearer.Options{Logger: discard, DPoP: &bearer.DPoPOptions{
+				Verifier: dv, ModeFor: func(*verifier.Token) bearer.DPoPMode { return tt.mode },
+				URL: func(r *http.Request) string { return dpopBase + r.URL.EscapedPath() },
+			}})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+			tok := f.unbound
+			if tt.bound {
+				tok = f.bound
+			}
+			var proofs []string
+			if tt.withProof {
+				proofs = append(proofs, f.client.proof(t, "GET", dpopBase+"/api/messages", tok, ""))
+			}
+			if w := serve(h, dpopRequest(tt.scheme, tok, proofs...)); w.Code != tt.status {
+				t.Errorf("status %d, want %d; %q", w.Code, tt.status, w.Header().Values("WWW-Authenticate"))
+			}
+		})
+	}
+}

@@ -69,5 +69,10 @@ func originalRequest(r *http.Request) (*http.Request, error) {
 	orig.Method, orig.URL, orig.Host, orig.RequestURI = method, u, host, uri
 	orig.Body, orig.ContentLength, orig.Form, orig.PostForm = http.NoBody, 0, nil, nil
 	orig.Pattern = ""
+	// The scheme the client used, for a DPoP proof's "htu": the
+	// subrequest's own is the proxy's to this endpoint.
+	if proto := h.Get("X-Forwarded-Proto"); proto == "https" || proto == "http" {
+		orig.URL.Scheme = proto
+	}
 	return orig, nil
 }

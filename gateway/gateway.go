@@ -140,7 +140,7 @@ type middlewares struct {
 // metadata URL it cannot quote: that is turned into an error.
 func (m *middlewares) of(rt *Route) (mw func(http.Handler) http.Handler, err error) {
 	v, opts := rt.Verifier, rt.Bearer
-	own := v != nil || opts != nil
+	own := v != nil || opts != nil || rt.DPoP != nil
 	if v == nil {
 		v = m.cfg.Verifier
 	}
@@ -152,6 +152,10 @@ func (m *middlewares) of(rt *Route) (mw func(http.Handler) http.Handler, err err
 		return nil, nil
 	case !own && m.shared != nil:
 		return m.shared, nil
+	case rt.DPoP != nil:
+		if opts, err = withDPoPMode(*opts, *rt.DPoP); err != nil {
+			return nil, err
+		}
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -163,6 +167,23 @@ func (m *middlewares) of(rt *Route) (mw func(http.Handler) http.Handler, err err
 		m.shared = mw
 	}
 	return mw, nil
+}
+
+// withDPoPMode returns opts with DPoP in mode for every token: none for
+// bearer.DPoPOff, else opts.DPoP's verifier in that mode.
+func withDPoPMode(opts bearer.Options, mode bearer.DPoPMode) (*bearer.Options, error) {
+	if mode == bearer.DPoPOff {
+		opts.DPoP = nil
+		return &opts, nil
+	}
+	if opts.DPoP == nil {
+		return nil, &RouteError{Index: -1, Field: "DPoP", Problem: "asks for DPoP, and Config.Bearer.DPoP is nil",
+			Fix: "set Config.Bearer.DPoP (its Verifier checks the proofs)"}
+	}
+	d := *opts.DPoP
+	d.Mode, d.ModeFor = mode, nil
+	opts.DPoP = &d
+	return &opts, nil
 }
 
 // ServeHTTP removes every claim header from r, routes it and serves it as

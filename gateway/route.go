@@ -60,8 +60,12 @@ type Route struct {
 	// every token with it.
 	Verifier bearer.AccessTokenVerifier
 	// Bearer, when set, are this route's middleware options instead of
-	// Config.Bearer (a route's own DPoP requirement, say).
+	// Config.Bearer.
 	Bearer *bearer.Options
+	// DPoP, when set, is this route's DPoP mode, whatever the token's
+	// issuer: bearer.DPoPOff takes no DPoP scheme here; DPoPAllowed or
+	// DPoPRequired need the options' DPoP (its Verifier) to be set.
+	DPoP *bearer.DPoPMode
 
 	// StripAuthorization keeps the Authorization header from the upstream
 	// (configuration: pass_authorization: false). Default: it is passed.

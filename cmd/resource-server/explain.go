@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/resource-server/resource-server/store"
+
 	"bufio"
 	"bytes"
 	"context"
@@ -182,6 +184,10 @@ func (t fileTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 func serveOnce(ctx context.Context, cfg config.Config, set *verifier.Set, req explainRequest, up *notSent) (*httptest.ResponseRecorder, error) {
 	deps := serverDeps(cfg, set, slog.New(slog.DiscardHandler))
 	deps.Transport = up
+	var err error
+	if deps.DPoP, err = dpopOptions(cfg, store.NewMemory(nil)); err != nil {
+		return nil, cfg.VerifierError(err)
+	}
 	h, err := apiHandler(cfg, deps)
 	if err != nil {
 		return nil, err

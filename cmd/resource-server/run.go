@@ -143,6 +143,10 @@ func listeners(cfg config.Config, addr string, v *verifier.Set, st store.Store, 
 	}
 	deps := serverDeps(cfg, v, log)
 	deps.Revoke = revoker(st, time.Now)
+	if deps.DPoP, err = dpopOptions(cfg, st); err != nil {
+		ln.Close()
+		return nil, cfg.VerifierError(err)
+	}
 	admin, err := adminListener(cfg, &deps, v, log)
 	if err != nil {
 		ln.Close()
@@ -172,6 +176,10 @@ func apiHandler(cfg config.Config, deps server.Deps) (http.Handler, error) {
 	for i, rc := range cfg.Routes {
 		if set, ok := deps.Verifier.(*verifier.Set); ok && rc.Introspect == config.IntrospectAlways {
 			routes[i].Verifier = introspecting{set}
+		}
+		if rc.DPoP != "" {
+			mode := dpopMode(rc.DPoP)
+			routes[i].DPoP = &mode
 		}
 	}
 	deps.Routes, deps.ForwardAuthPath = routes, cfg.ForwardAuthPath

@@ -32,6 +32,12 @@ var Reasons = [...]string{
 	reasonWrongClientID:     "wrong_client_id",
 	reasonClaimMismatch:     "claim_mismatch",
 	reasonWrongNonce:        "wrong_nonce",
+	reasonTokenInactive:     "token_inactive",
+	reasonTokenRevoked:      "token_revoked",
+	reasonInvalidProof:      "invalid_dpop_proof",
+	reasonProofReplayed:     "dpop_proof_replayed",
+	reasonUseNonce:          "use_dpop_nonce",
+	reasonStoreUnavailable:  "store_unavailable",
 	reasonOther:             "other",
 }
 
@@ -55,6 +61,12 @@ const (
 	reasonWrongClientID
 	reasonClaimMismatch
 	reasonWrongNonce
+	reasonTokenInactive
+	reasonTokenRevoked
+	reasonInvalidProof
+	reasonProofReplayed
+	reasonUseNonce
+	reasonStoreUnavailable
 	reasonOther
 	numReasons
 )
@@ -79,6 +91,12 @@ var kinds = []struct {
 	{verifier.ErrWrongClientID, reasonWrongClientID},
 	{verifier.ErrClaimMismatch, reasonClaimMismatch},
 	{verifier.ErrWrongNonce, reasonWrongNonce},
+	{verifier.ErrTokenInactive, reasonTokenInactive},
+	{verifier.ErrTokenRevoked, reasonTokenRevoked},
+	{verifier.ErrInvalidProof, reasonInvalidProof},
+	{verifier.ErrProofReplayed, reasonProofReplayed},
+	{verifier.ErrUseNonce, reasonUseNonce},
+	{verifier.ErrStoreUnavailable, reasonStoreUnavailable},
 }
 
 // reasonOf returns the reason index of a decision.
@@ -87,6 +105,8 @@ func reasonOf(d *bearer.Decision) int {
 	switch {
 	case e == nil:
 		return reasonOK
+	case e.Status == http.StatusServiceUnavailable && errors.Is(d.Cause, verifier.ErrStoreUnavailable):
+		return reasonStoreUnavailable
 	case e.Status == http.StatusServiceUnavailable:
 		return reasonKeysUnavailable
 	case e.Code == bearer.CodeInsufficientScope:
@@ -110,7 +130,7 @@ func resultOf(reason int) string {
 	switch reason {
 	case reasonOK:
 		return "allowed"
-	case reasonKeysUnavailable:
+	case reasonKeysUnavailable, reasonStoreUnavailable:
 		return "unavailable"
 	}
 	return "denied"

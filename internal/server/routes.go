@@ -103,7 +103,34 @@ func bearerOptions(d Deps) bearer.Options {
 	if d.Metrics != nil {
 		opts.Observe = d.Metrics.Observe
 	}
+	if d.DPoP != nil {
+		dpop := *d.DPoP
+		if dpop.URL == nil {
+			dpop.URL = proofURL(d.PublicURL)
+		}
+		opts.DPoP = &dpop
+	}
 	return opts
+}
+
+// proofURL is the URL a DPoP proof's "htu" must name: publicURL joined
+// with the request's path; without publicURL, the request's scheme (its
+// URL's, which a forward-auth check takes from X-Forwarded-Proto, else
+// https over TLS) and Host.
+func proofURL(publicURL string) func(*http.Request) string {
+	return func(r *http.Request) string {
+		if publicURL != "" {
+			return publicURL + r.URL.EscapedPath()
+		}
+		scheme := "http"
+		switch {
+		case r.URL.Scheme == "https" || r.URL.Scheme == "http":
+			scheme = r.URL.Scheme
+		case r.TLS != nil:
+			scheme = "https"
+		}
+		return scheme + "://" + r.Host + r.URL.EscapedPath()
+	}
 }
 
 // withDevIssuer serves the embedded development issuer, when there is one,

@@ -70,6 +70,12 @@ type Deps struct {
 	// gateway.NewTransport().
 	Transport http.RoundTripper
 
+	// DPoP, when set, takes DPoP-bound tokens with their proofs (RFC
+	// 9449) on every protected route; its URL, when nil, is PublicURL
+	// joined with the request's path, else the request's own (the scheme
+	// a forward-auth check names in X-Forwarded-Proto).
+	DPoP *bearer.DPoPOptions
+
 	// Revoke, when set, revokes a token for every instance (the admin
 	// listener's POST /revoke); its error means it could not.
 	Revoke func(ctx context.Context, token string) error
