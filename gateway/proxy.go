@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"sync"
 	"time"
 
 	"github.com/resource-server/resource-server/bearer"
@@ -65,6 +66,31 @@ func (g *Gateway) newProxy(rt *route, r Route, transport *transports) *httputil.
 		Transport:    transport.forTimeout(timeout),
 		ErrorHandler: g.proxyError(rt, up.Redacted()),
 		ErrorLog:     slog.NewLogLogger(g.logger.Handler(), slog.LevelWarn),
+		BufferPool:   copyBuffers,
+	}
+}
+
+// copyBuffers lends every proxy its body copy buffers. Without a pool,
+// httputil.ReverseProxy allocates 32 KiB for each body it copies: under
+// load, most of the garbage the collector has to clear.
+var copyBuffers = &bufferPool{}
+
+type bufferPool struct{ pool sync.Pool }
+
+// copyBufferSize is ReverseProxy's own buffer size.
+const copyBufferSize = 32 << 10
+
+func (b *bufferPool) Get() []byte {
+	if p, ok := b.pool.Get().(*[]byte); ok {
+		return *p
+	}
+	return make([]byte, copyBufferSize)
+}
+
+func (b *bufferPool) Put(buf []byte) {
+	if cap(buf) == copyBufferSize {
+		buf = buf[:copyBufferSize]
+		b.pool.Put(&buf)
 	}
 }
 
