@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -40,6 +41,13 @@ const introOK = "      client_id: rs-client\n      client_secret: " + clientSecr
 // its line, with the defaults of what it leaves out.
 func TestIssue13Example(t *testing.T) {
 	t.Parallel()
+	readme, err := os.ReadFile(readmePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "```yaml\n"+issue13Example+"```") {
+		t.Errorf("README.md lacks the opaque-and-DPoP example:\n%s", issue13Example)
+	}
 	c, err := Load([]string{"--config=resource-server.yaml"}, nil, writeYAML(t, issue13Example))
 	if err != nil {
 		t.Fatal(err)
