@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -242,7 +243,7 @@ type listener struct {
 func serve(ctx context.Context, log *slog.Logger, timeout time.Duration, listeners ...listener) error {
 	errc := make(chan error, len(listeners))
 	servers := make([]*http.Server, len(listeners))
-	unused := &unusedConns{conns: map[net.Conn]struct{}{}}
+	unused := &unusedConns{}
 	for i, l := range listeners {
 		servers[i] = newHTTPServer(l.handler, log)
 		servers[i].ConnState = unused.track
@@ -274,39 +275,39 @@ func serve(ctx context.Context, log *slog.Logger, timeout time.Duration, listene
 // http.Server.Shutdown waits up to 5 s for those, since a request may still
 // come; browsers open such connections ahead of need, so without this every
 // shutdown with a browser around would take 5 s. No byte of a request has
-// been read on them, so closing them loses nothing.
+// been read on them, so closing them loses nothing. A sync.Map, whose
+// lookups and deletes of absent keys take no lock: every request makes
+// its connection active, and under load a lock there is shared by every
+// core.
 type unusedConns struct {
-	mu      sync.Mutex
-	conns   map[net.Conn]struct{}
-	closing bool
+	conns   sync.Map // net.Conn → struct{}
+	closing atomic.Bool
 }
 
 func (u *unusedConns) track(c net.Conn, state http.ConnState) {
-	if state == http.StateIdle {
+	switch state {
+	case http.StateNew:
+		u.conns.Store(c, struct{}{})
+		if u.closing.Load() {
+			// closeAll may have run before the Store: close it here.
+			u.conns.Delete(c)
+			c.Close()
+		}
+	case http.StateIdle:
 		// A connection turns idle only after a request, whose StateActive
-		// removed it: one lock per request, not two.
-		return
-	}
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	switch {
-	case state == http.StateNew && u.closing:
-		c.Close()
-	case state == http.StateNew:
-		u.conns[c] = struct{}{}
+		// removed it.
 	default:
-		delete(u.conns, c)
+		u.conns.Delete(c)
 	}
 }
 
 func (u *unusedConns) closeAll() {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	u.closing = true
-	for c := range u.conns {
-		c.Close()
-	}
-	clear(u.conns)
+	u.closing.Store(true)
+	u.conns.Range(func(c, _ any) bool {
+		u.conns.Delete(c)
+		c.(net.Conn).Close()
+		return true
+	})
 }
 
 // newHTTPServer sets the timeouts and limits a server facing the internet
