@@ -17,6 +17,9 @@ require (
 	// module proxy serves here; it stays out of the hot path (counters are
 	// our atomics, exported at scrape time).
 	github.com/prometheus/client_golang v1.25.0
+	// The metrics test reads the exposition back with the client's own
+	// data model; the same version client_golang requires.
+	github.com/prometheus/client_model v0.6.3
 	// The shared state of several instances (package store, `store:
 	// redis://…`): DPoP jti records and revocations in Redis or Valkey, with
 	// pub/sub for revocations. The official client, which speaks to both;
@@ -36,7 +39,6 @@ require (
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
-	github.com/prometheus/client_model v0.6.3 // indirect
 	github.com/prometheus/common v0.72.0 // indirect
 	github.com/prometheus/procfs v0.22.0 // indirect
 	go.uber.org/atomic v1.12.0 // indirect

@@ -13,12 +13,12 @@ require (
 	// implementation that is not ours (the application side is a hand-written
 	// Python one); no dependencies of its own.
 	github.com/coder/websocket v1.8.15
+	// DPoP proofs in test/interop, signed by a JOSE library that is not the
+	// verifier's own code (the same version as the root module's).
+	github.com/go-jose/go-jose/v4 v4.1.8
 	github.com/resource-server/resource-server v0.0.0
 )
 
-require (
-	github.com/go-jose/go-jose/v4 v4.1.8 // indirect
-	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
-)
+require github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 
 replace github.com/resource-server/resource-server => ../
