@@ -494,3 +494,26 @@ func BenchmarkIntrospectionCached(b *testing.B) {
 		})
 	})
 }
+
+// BenchmarkIntrospectionUncached verifies a new opaque token each time:
+// one introspection call to the dev issuer on loopback per verification.
+func BenchmarkIntrospectionUncached(b *testing.B) {
+	f := newIntroFixture(b, devissuer.Options{TokenLifetime: 24 * time.Hour}, nil)
+	ctx := context.Background()
+	tokens := make([]string, 0, 1024)
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(tokens) == 0 {
+			b.StopTimer()
+			for range cap(tokens) {
+				tokens = append(tokens, f.opaque(b, nil))
+			}
+			b.StartTimer()
+		}
+		tok := tokens[len(tokens)-1]
+		tokens = tokens[:len(tokens)-1]
+		if _, err := f.v.VerifyAccessToken(ctx, tok); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
