@@ -127,6 +127,10 @@ func (rt *route) handler(h http.Handler, stripAuth bool) http.Handler {
 	})
 }
 
+// noStore is the Cache-Control value of every forward-auth answer, shared
+// (net/http only reads it): no allocation per answer.
+var noStore = []string{"no-store"}
+
 // allow is the forward-auth answer to an admitted request: 200, with the
 // claim headers for the proxy to copy.
 func (rt *route) allow(w http.ResponseWriter, r *http.Request) {
@@ -134,7 +138,7 @@ func (rt *route) allow(w http.ResponseWriter, r *http.Request) {
 	if tok, ok := bearer.FromContext(r.Context()); ok {
 		rt.setHeaders(h, tok)
 	}
-	h.Set("Cache-Control", "no-store")
+	h["Cache-Control"] = noStore
 	w.WriteHeader(http.StatusOK)
 }
 
