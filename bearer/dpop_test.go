@@ -6,6 +6,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -41,13 +42,20 @@ func newDPoPClient(t testing.TB) *dpopClient {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub := jose.JSONWebKey{Key: &key.PublicKey}
-	tp, err := pub.Thumbprint(crypto.SHA256)
+	return newDPoPClientWith(t, jose.ES256, key, &key.PublicKey)
+}
+
+// newDPoPClientWith is a DPoP client signing with key (alg), whose public
+// key is pub.
+func newDPoPClientWith(t testing.TB, alg jose.SignatureAlgorithm, key, pub crypto.PublicKey) *dpopClient {
+	t.Helper()
+	jwk := jose.JSONWebKey{Key: pub}
+	tp, err := jwk.Thumbprint(crypto.SHA256)
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key},
-		&jose.SignerOptions{ExtraHeaders: map[jose.HeaderKey]any{"typ": "dpop+jwt", "jwk": pub}})
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: key},
+		&jose.SignerOptions{ExtraHeaders: map[jose.HeaderKey]any{"typ": "dpop+jwt", "jwk": jwk}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -374,10 +382,11 @@ func uncachedVerifier(b *testing.B, srv *devissuer.Server, alg string) (*verifie
 // (what DPoP costs requests that do not use it), and a repeated DPoP-bound
 // token with a new ES256 proof on every request (the cache answers for the
 // token; the proof costs its parse, one ES256 signature check and a
-// replay-store insert, its key's parse and thumbprint being cached). The
-// DPoP figure over first-seen's is the ratio to watch: an ES256 check
-// costs about twice an RS256 one, so the ES256 first-seen is the like for
-// like.
+// replay-store insert, its key's parse and thumbprint being cached), from
+// a P-256 client and from an RSA 2048 one. The DPoP figure over
+// first-seen's is the ratio to watch, like for like: an ES256 check costs
+// about twice an RS256 one here, so dpop compares with
+// bearer-first-seen-ES256 and dpop-RS256-proof with bearer-first-seen.
 func BenchmarkDPoP(b *testing.B) {
 	f := newDPoPFixture(b)
 	if err := f.v.Refresh(b.Context()); err != nil {
@@ -417,13 +426,32 @@ func BenchmarkDPoP(b *testing.B) {
 	bench("bearer-first-seen", bearer.Middleware(uncached, opts)(noop), "Bearer", f.unbound, nil)
 	bench("bearer-first-seen-ES256", bearer.Middleware(uncachedES256, opts)(noop), "Bearer", es256, nil)
 	bench("bearer-cached-dpop-enabled", bearer.Middleware(f.v, withDPoP)(noop), "Bearer", f.unbound, nil)
-	bench("dpop", bearer.Middleware(f.v, withDPoP)(noop), "DPoP", f.bound, func(n int) []string {
-		ps := make([]string, n)
-		for i := range ps {
-			ps[i] = f.client.proof(b, "GET", dpopBase+"/api/messages", f.bound, "")
+	proofs := func(c *dpopClient, token string) func(n int) []string {
+		return func(n int) []string {
+			ps := make([]string, n)
+			for i := range ps {
+				ps[i] = c.proof(b, "GET", dpopBase+"/api/messages", token, "")
+			}
+			return ps
 		}
-		return ps
-	})
+	}
+	bench("dpop", bearer.Middleware(f.v, withDPoP)(noop), "DPoP", f.bound, proofs(f.client, f.bound))
+	// The like for like of bearer-first-seen: a client whose key is RSA
+	// 2048, as the issuer's, so that the proof's check costs what the
+	// token's does.
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rsaClient := newDPoPClientWith(b, jose.RS256, rsaKey, &rsaKey.PublicKey)
+	rsaBound, err := f.srv.Issuer.MintAccessToken(map[string]any{"cnf": map[string]any{"jkt": rsaClient.jkt}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	withRS256 := opts
+	withRS256.DPoP = &bearer.DPoPOptions{URL: withDPoP.DPoP.URL, Verifier: newDPoPVerifier(b,
+		verifier.DPoPConfig{Algorithms: []string{"ES256", "RS256"}, Replay: verifier.NewMemoryReplayStore(1 << 22)})}
+	bench("dpop-RS256-proof", bearer.Middleware(f.v, withRS256)(noop), "DPoP", rsaBound, proofs(rsaClient, rsaBound))
 }
 
 // TestDPoPModeFor: a mode chosen per token (the program's per-issuer
