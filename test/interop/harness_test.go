@@ -1,6 +1,8 @@
 package interop
 
 import (
+	"github.com/resource-server/resource-server/test/internal/progtest"
+
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -53,6 +55,7 @@ func TestMain(m *testing.M) {
 	workDir = dir
 	code := m.Run()
 	os.RemoveAll(dir)
+	progtest.Cleanup()
 	timings.print(os.Stdout, time.Since(start))
 	os.Exit(code)
 }
@@ -187,37 +190,14 @@ func installNodeModules(t *testing.T) {
 	timings.add(t, "npm ci (node_modules was missing or stale)", time.Since(start))
 }
 
-var rsBuild struct {
-	sync.Mutex
-	path string
-}
-
 // resourceServerBinary builds cmd/resource-server once per test binary, in
 // the root module (its go.mod and go.sum are the ones that must work).
 func resourceServerBinary(t *testing.T) string {
 	t.Helper()
-	rsBuild.Lock()
-	defer rsBuild.Unlock()
-	if rsBuild.path != "" {
-		return rsBuild.path
-	}
-	root := repoRoot(t)
-	if !fileExists(filepath.Join(root, "cmd", "resource-server", "main.go")) {
-		t.Fatalf("%s/cmd/resource-server/main.go does not exist: nothing to test", root)
-	}
-	out := filepath.Join(workDir, "resource-server")
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, goTool(t), "build", "-o", out, "./cmd/resource-server")
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "GOWORK=off")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/resource-server: %v\n%s", err, b)
-	}
-	timings.add(t, "go build ./cmd/resource-server", time.Since(start))
-	rsBuild.path = out
-	return out
+	bin := progtest.Binary(t)
+	timings.add(t, "resource-server binary (built once per run)", time.Since(start))
+	return bin
 }
 
 var hydraBuild sync.Mutex

@@ -19,6 +19,7 @@
 //     at+jwt) whose "aud" is that URI. Requested with a DPoP proof (header
 //     DPoP), the token is DPoP-bound: token_type "DPoP" and cnf.jkt in the
 //     JWT (features.dPoP, on by default in oidc-provider 9, made explicit).
+//     Its scopes are those requested among api:read and orders:read.
 //
 // Clients (client_secret_basic):
 //   CLIENT_ID / CLIENT_SECRET        default interop-client / interop-secret:
@@ -89,7 +90,8 @@ server.listen(port, '127.0.0.1', () => {
             };
           }
           return {
-            scope: 'api:read',
+            // orders:read: the README's gateway route (gateway_test.go).
+            scope: 'api:read orders:read',
             audience: resourceIndicator,
             accessTokenTTL: ttl,
             accessTokenFormat: 'jwt',
