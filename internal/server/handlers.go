@@ -162,6 +162,10 @@ type resourceMetadata struct {
 	AuthorizationServers []string `json:"authorization_servers"`
 	BearerMethods        []string `json:"bearer_methods_supported"`
 	Scopes               []string `json:"scopes_supported,omitempty"`
+	// DPoP (RFC 9449 §5.1): the proof algorithms accepted, and whether
+	// every token must be DPoP-bound; absent without DPoP.
+	DPoPAlgorithms  []string `json:"dpop_signing_alg_values_supported,omitempty"`
+	DPoPBoundTokens bool     `json:"dpop_bound_access_tokens_required,omitempty"`
 }
 
 // handleResourceMetadata serves RFC 9728 protected-resource metadata, so a
@@ -192,8 +196,13 @@ func handleResourceMetadata(d Deps, scopes func(resourcePath string) []string) h
 		if p := r.PathValue("path"); p != "" {
 			path = "/" + p
 		}
-		writeJSON(w, r, http.StatusOK, resourceMetadata{Resource: base + path, AuthorizationServers: servers,
-			BearerMethods: []string{"header"}, Scopes: scopes(path)})
+		md := resourceMetadata{Resource: base + path, AuthorizationServers: servers,
+			BearerMethods: []string{"header"}, Scopes: scopes(path)}
+		if d.DPoP != nil {
+			md.DPoPAlgorithms = d.DPoP.Verifier.Algorithms()
+			md.DPoPBoundTokens = d.DPoP.Mode == bearer.DPoPRequired
+		}
+		writeJSON(w, r, http.StatusOK, md)
 	})
 }
 

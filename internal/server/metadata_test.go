@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/resource-server/resource-server/bearer"
 	"github.com/resource-server/resource-server/devissuer"
 	"github.com/resource-server/resource-server/devissuer/devissuertest"
 	"github.com/resource-server/resource-server/internal/server"
@@ -113,5 +114,35 @@ func checkChallenge(t *testing.T, name string, w *httptest.ResponseRecorder, sta
 	}
 	if w.Code != status || !strings.HasPrefix(ch, `Bearer realm="api"`) || !ok {
 		t.Errorf("%s: %d %q, want %d with the metadata of %q", name, w.Code, ch, status, base)
+	}
+}
+
+// TestResourceMetadataDPoP: with DPoP, the metadata names the proof
+// algorithms accepted, and says whether every token must be bound (RFC
+// 9449 §5.1); without it, neither member is there.
+func TestResourceMetadataDPoP(t *testing.T) {
+	_, v := issuerAndVerifier(t)
+	dv, err := verifier.NewDPoPVerifier(verifier.DPoPConfig{Algorithms: []string{"ES256", "EdDSA"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		dpop *bearer.DPoPOptions
+		want string
+	}{
+		{"no DPoP", nil, `"bearer_methods_supported":["header"]}`},
+		{"allowed", &bearer.DPoPOptions{Verifier: dv}, `"dpop_signing_alg_values_supported":["ES256","EdDSA"]}`},
+		{"required", &bearer.DPoPOptions{Verifier: dv, Mode: bearer.DPoPRequired},
+			`"dpop_signing_alg_values_supported":["ES256","EdDSA"],"dpop_bound_access_tokens_required":true}`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := server.New(server.Deps{Verifier: v, Logger: quiet, DPoP: tt.dpop})
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "http://localhost:8000/.well-known/oauth-protected-resource", nil))
+			if body := strings.TrimSpace(w.Body.String()); !strings.HasSuffix(body, tt.want) {
+				t.Errorf("metadata %s, want it to end with %s", body, tt.want)
+			}
+		})
 	}
 }
