@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"net/http"
 	"slices"
 	"strings"
@@ -75,7 +76,17 @@ func gatewayRoutes(d Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return withCORS(corsFor(d.CORSAllowedOrigins), g), nil
+	api := withCORS(corsFor(d.CORSAllowedOrigins), g)
+	forwardAuth := cmp.Or(d.ForwardAuthPath, gateway.DefaultForwardAuthPath)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The forward-auth endpoint is asked by a proxy, never by a
+		// browser: no CORS there (nor its Vary header on every answer).
+		if r.URL.Path == forwardAuth {
+			g.ServeHTTP(w, r)
+			return
+		}
+		api.ServeHTTP(w, r)
+	}), nil
 }
 
 // gatewayMetadata serves the RFC 9728 metadata of the gateway's resources,
