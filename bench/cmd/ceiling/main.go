@@ -20,7 +20,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -46,33 +45,10 @@ func main() {
 		}
 		answer = floorChecked(answer, *floorIssuer, key)
 	}
-	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", *port))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "ceiling:", err)
-		os.Exit(1)
-	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /api/messages", answer)
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ready\n") })
-	// The same limits as the resource server's http.Server.
-	srv := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-	}
-	go func() {
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			fmt.Fprintln(os.Stderr, "ceiling:", err)
-			os.Exit(1)
-		}
-	}()
-	fmt.Printf("READY %d\n", ln.Addr().(*net.TCPAddr).Port)
-
-	lifecycle.Wait()
-	srv.Close()
+	lifecycle.Serve("ceiling", *port, mux)
 }
 
 // floorChecked runs the floor's work on the request's bearer token before h.

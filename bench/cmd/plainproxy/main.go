@@ -16,16 +16,12 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
-	"net"
-	"net/http"
 	"net/http/httputil"
 	"net/url"
 	"os"
 	"sync"
-	"time"
 
 	"github.com/resource-server/resource-server/bench/internal/lifecycle"
 	"github.com/resource-server/resource-server/gateway"
@@ -41,11 +37,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "plainproxy: -upstream must be an http(s) URL with a host")
 		os.Exit(2)
 	}
-	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", *port))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "plainproxy:", err)
-		os.Exit(1)
-	}
 	proxy := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(up)
@@ -56,25 +47,7 @@ func main() {
 	if *pooled {
 		proxy.BufferPool = &bufferPool{}
 	}
-	// The same limits as the resource server's http.Server.
-	srv := &http.Server{
-		Handler:           proxy,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-	}
-	go func() {
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			fmt.Fprintln(os.Stderr, "plainproxy:", err)
-			os.Exit(1)
-		}
-	}()
-	fmt.Printf("READY %d\n", ln.Addr().(*net.TCPAddr).Port)
-
-	lifecycle.Wait()
-	srv.Close()
+	lifecycle.Serve("plainproxy", *port, proxy)
 }
 
 // bufferPool lends 32 KiB buffers, ReverseProxy's own size.

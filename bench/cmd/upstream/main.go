@@ -12,13 +12,8 @@
 package main
 
 import (
-	"errors"
 	"flag"
-	"fmt"
-	"net"
 	"net/http"
-	"os"
-	"time"
 
 	"github.com/resource-server/resource-server/bench/internal/lifecycle"
 )
@@ -31,30 +26,7 @@ var (
 func main() {
 	port := flag.Int("port", 0, "TCP port on 127.0.0.1; 0 picks a free one")
 	flag.Parse()
-	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", *port))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "upstream:", err)
-		os.Exit(1)
-	}
-	// The same limits as the resource server's http.Server.
-	srv := &http.Server{
-		Handler:           http.HandlerFunc(answer),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-	}
-	go func() {
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			fmt.Fprintln(os.Stderr, "upstream:", err)
-			os.Exit(1)
-		}
-	}()
-	fmt.Printf("READY %d\n", ln.Addr().(*net.TCPAddr).Port)
-
-	lifecycle.Wait()
-	srv.Close()
+	lifecycle.Serve("upstream", *port, http.HandlerFunc(answer))
 }
 
 // answer writes the fixed JSON, saying only whether X-Auth-Subject came.

@@ -5,10 +5,15 @@
 package lifecycle
 
 import (
+	"errors"
+	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 // Wait blocks until the process is asked to stop.
@@ -23,4 +28,33 @@ func Wait() {
 	case <-stop:
 	case <-eof:
 	}
+}
+
+// Serve serves h on 127.0.0.1:port (0: a free port) with the resource
+// server's http.Server limits, prints "READY <port>", and returns when the
+// process is asked to stop (Wait). A failure to listen or serve ends the
+// process, naming it name.
+func Serve(name string, port int, h http.Handler) {
+	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, name+":", err)
+		os.Exit(1)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintln(os.Stderr, name+":", err)
+			os.Exit(1)
+		}
+	}()
+	fmt.Printf("READY %d\n", ln.Addr().(*net.TCPAddr).Port)
+	Wait()
+	srv.Close()
 }
