@@ -45,26 +45,48 @@ func decodeIssuers(k, v *yaml.Node, path string) (*issuerList, error) {
 
 // decodeIssuer reads one entry's keys into ic.
 func decodeIssuer(ic *IssuerConfig, item *yaml.Node, path string) []error {
+	return decodeEntry(item, path, ic.name, ic.sources, func(key string) *entryKey {
+		s := issuerSettingByKey(key)
+		if s == nil {
+			return nil
+		}
+		return &entryKey{key: s.key, decode: func(v *yaml.Node) (bool, *Error) { return s.decode(ic, v, path) }}
+	}, func(k *yaml.Node) error { return unknownIssuerKey(*ic, k, path) })
+}
+
+// entryKey is one declared key of a list entry, as decodeEntry needs it:
+// its name and how its value is read into the entry.
+type entryKey struct {
+	key    string
+	decode func(v *yaml.Node) (set bool, _ *Error)
+}
+
+// decodeEntry reads the keys of one entry of a list (issuers:, routes:),
+// from the file at path: each key by its declaration (lookup), its source
+// recorded in sources under its name; an unknown key (unknown makes the
+// error) or one set twice is an error naming its line.
+func decodeEntry(item *yaml.Node, path string, name func(string) string, sources map[string]Source,
+	lookup func(key string) *entryKey, unknown func(k *yaml.Node) error) []error {
 	var errs []error
 	for j := 0; j+1 < len(item.Content); j += 2 {
 		k, v := item.Content[j], item.Content[j+1]
-		s := issuerSettingByKey(k.Value)
-		src := Source{Kind: SourceFile, Name: ic.name(k.Value), File: path, Line: k.Line}
+		e := lookup(k.Value)
+		src := Source{Kind: SourceFile, Name: name(k.Value), File: path, Line: k.Line}
 		switch {
-		case s == nil:
-			errs = append(errs, unknownIssuerKey(*ic, k, path))
-		case ic.sources[s.key].Kind != SourceUnknown:
-			errs = append(errs, &Error{Field: ic.name(s.key), Source: src,
-				Problem: fmt.Sprintf("is set twice, on lines %d and %d", ic.sources[s.key].Line, k.Line), Fix: "keep one of them"})
+		case e == nil:
+			errs = append(errs, unknown(k))
+		case sources[e.key].Kind == SourceFile:
+			errs = append(errs, &Error{Field: name(e.key), Source: src,
+				Problem: fmt.Sprintf("is set twice, on lines %d and %d", sources[e.key].Line, k.Line), Fix: "keep one of them"})
 		default:
-			set, err := s.decode(ic, v, path)
+			set, err := e.decode(v)
 			if err != nil {
 				if err.Field == "" {
-					err.Field, err.Source = ic.name(s.key), src
+					err.Field, err.Source = name(e.key), src
 				}
 				errs = append(errs, err)
 			} else if set {
-				ic.sources[s.key] = src
+				sources[e.key] = src
 			}
 		}
 	}

@@ -56,30 +56,13 @@ func decodeRoutes(k, v *yaml.Node, path string) (*routeList, error) {
 
 // decodeRoute reads one entry's keys into rc.
 func decodeRoute(rc *RouteConfig, item *yaml.Node, path string) []error {
-	var errs []error
-	for j := 0; j+1 < len(item.Content); j += 2 {
-		k, v := item.Content[j], item.Content[j+1]
-		s := routeSettingByKey(k.Value)
-		src := Source{Kind: SourceFile, Name: rc.name(k.Value), File: path, Line: k.Line}
-		switch {
-		case s == nil:
-			errs = append(errs, unknownRouteKey(*rc, k, path))
-		case rc.sources[s.key].Kind == SourceFile:
-			errs = append(errs, &Error{Field: rc.name(s.key), Source: src,
-				Problem: fmt.Sprintf("is set twice, on lines %d and %d", rc.sources[s.key].Line, k.Line), Fix: "keep one of them"})
-		default:
-			set, err := s.decode(rc, v, path)
-			if err != nil {
-				if err.Field == "" {
-					err.Field, err.Source = rc.name(s.key), src
-				}
-				errs = append(errs, err)
-			} else if set {
-				rc.sources[s.key] = src
-			}
+	return decodeEntry(item, path, rc.name, rc.sources, func(key string) *entryKey {
+		s := routeSettingByKey(key)
+		if s == nil {
+			return nil
 		}
-	}
-	return errs
+		return &entryKey{key: s.key, decode: func(v *yaml.Node) (bool, *Error) { return s.decode(rc, v, path) }}
+	}, func(k *yaml.Node) error { return unknownRouteKey(*rc, k, path) })
 }
 
 // unknownRouteKey reports a key of an entry that no declaration has, with
