@@ -2,7 +2,6 @@ package devissuer
 
 import (
 	"crypto/sha256"
-	"log/slog"
 	"maps"
 	"mime"
 	"net/http"
@@ -28,18 +27,7 @@ type introspection struct {
 }
 
 func (i *Issuer) newIntrospection() (*introspection, error) {
-	v, err := verifier.New(verifier.Config{
-		Issuer:            i.opts.Issuer,
-		AnyAudience:       true,
-		Algorithms:        keyAlgorithms,
-		JWKSURL:           i.endpoint("/v1/keys"),
-		HTTPClient:        &http.Client{Transport: keysTransport{i}},
-		InsecureAllowHTTP: i.issuerURL.Scheme == "http",
-		Leeway:            verifier.NoLeeway,
-		DisableCache:      true,
-		Logger:            slog.New(slog.DiscardHandler),
-		Now:               i.opts.Now,
-	})
+	v, err := i.ownVerifier(nil)
 	if err != nil {
 		return nil, err
 	}

@@ -25,18 +25,7 @@ var keyAlgorithms = []string{"RS256", "PS256", "ES256", "EdDSA"}
 // verifier reads the JWKS in process (keysTransport) and has no leeway: the
 // issuer shares its own clock.
 func (i *Issuer) newUserinfoHandler() (http.Handler, error) {
-	v, err := verifier.New(verifier.Config{
-		Issuer:            i.opts.Issuer,
-		Audiences:         []string{i.opts.Audience},
-		Algorithms:        keyAlgorithms,
-		JWKSURL:           i.endpoint("/v1/keys"),
-		HTTPClient:        &http.Client{Transport: keysTransport{i}},
-		InsecureAllowHTTP: i.issuerURL.Scheme == "http",
-		Leeway:            verifier.NoLeeway,
-		DisableCache:      true,
-		Logger:            slog.New(slog.DiscardHandler),
-		Now:               i.opts.Now,
-	})
+	v, err := i.ownVerifier([]string{i.opts.Audience})
 	if err != nil {
 		return nil, err
 	}
@@ -117,4 +106,23 @@ func (i *Issuer) serveRevoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// ownVerifier is a verifier of this issuer's tokens for audiences (none:
+// any audience), reading its keys in process (keysTransport), with no
+// leeway (the issuer shares its own clock) and no cache.
+func (i *Issuer) ownVerifier(audiences []string) (*verifier.Verifier, error) {
+	return verifier.New(verifier.Config{
+		Issuer:            i.opts.Issuer,
+		Audiences:         audiences,
+		AnyAudience:       len(audiences) == 0,
+		Algorithms:        keyAlgorithms,
+		JWKSURL:           i.endpoint("/v1/keys"),
+		HTTPClient:        &http.Client{Transport: keysTransport{i}},
+		InsecureAllowHTTP: i.issuerURL.Scheme == "http",
+		Leeway:            verifier.NoLeeway,
+		DisableCache:      true,
+		Logger:            slog.New(slog.DiscardHandler),
+		Now:               i.opts.Now,
+	})
 }

@@ -23,24 +23,45 @@ type issuerList struct {
 // issuerSettings. Every problem is reported, each with its line.
 func decodeIssuers(k, v *yaml.Node, path string) (*issuerList, error) {
 	list := &issuerList{src: Source{Kind: SourceFile, Name: "issuers", File: path, Line: k.Line}}
+	var err error
+	list.entries, err = decodeList(k, v, path, "issuers",
+		"write one entry per issuer, each starting with \"- issuer: URL\"; `resource-server config example` shows one",
+		"write the entry as keys under \"- \", e.g. \"- issuer: "+exampleIssuer+"\" then \"  audiences: [api://default]\"",
+		func(i int, item *yaml.Node) (IssuerConfig, []error) {
+			ic := IssuerConfig{Index: i, DPoP: DPoPAllowed, sources: map[string]Source{}}
+			return ic, decodeIssuer(&ic, item, path)
+		})
+	if resolveAlias(v).Kind != yaml.SequenceNode {
+		return nil, err
+	}
+	return list, err
+}
+
+// decodeList reads the value v of the list key k (issuers:, routes:): a
+// sequence of mappings, each read by decode. Every problem is reported,
+// each with its line: a value that is no list (notList is the fix), an
+// entry that is no mapping (notMapping), and decode's.
+func decodeList[T any](k, v *yaml.Node, path, key, notList, notMapping string, decode func(i int, item *yaml.Node) (T, []error)) ([]T, error) {
 	bad := func(field string, line int, problem, fix string) error {
 		return &Error{Field: field, Source: Source{Kind: SourceFile, Name: field, File: path, Line: line}, Problem: problem, Fix: fix}
 	}
+	v = resolveAlias(v)
 	if v.Kind != yaml.SequenceNode {
-		return nil, bad("issuers", k.Line, "is not a list", "write one entry per issuer, each starting with \"- issuer: URL\"; `resource-server config example` shows one")
+		return nil, bad(key, k.Line, "is not a list", notList)
 	}
+	var entries []T
 	var errs []error
 	for i, item := range v.Content {
-		ic := IssuerConfig{Index: i, DPoP: DPoPAllowed, sources: map[string]Source{}}
+		item = resolveAlias(item)
 		if item.Kind != yaml.MappingNode {
-			errs = append(errs, bad(fmt.Sprintf("issuers[%d]", i), item.Line, "is not a mapping",
-				"write the entry as keys under \"- \", e.g. \"- issuer: "+exampleIssuer+"\" then \"  audiences: [api://default]\""))
+			errs = append(errs, bad(fmt.Sprintf("%s[%d]", key, i), item.Line, "is not a mapping", notMapping))
 			continue
 		}
-		errs = append(errs, decodeIssuer(&ic, item, path)...)
-		list.entries = append(list.entries, ic)
+		entry, err := decode(i, item)
+		errs = append(errs, err...)
+		entries = append(entries, entry)
 	}
-	return list, errors.Join(errs...)
+	return entries, errors.Join(errs...)
 }
 
 // decodeIssuer reads one entry's keys into ic.

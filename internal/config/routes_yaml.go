@@ -2,7 +2,6 @@ package config
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -28,30 +27,19 @@ const exampleRoute = "\"- match: GET /orders/{id}\" then \"  upstream: http://12
 // routeSettings. Every problem is reported, each with its line.
 func decodeRoutes(k, v *yaml.Node, path string) (*routeList, error) {
 	list := &routeList{src: Source{Kind: SourceFile, Name: routesKey, File: path, Line: k.Line}}
-	bad := func(field string, line int, problem, fix string) error {
-		return &Error{Field: field, Source: Source{Kind: SourceFile, Name: field, File: path, Line: line}, Problem: problem, Fix: fix}
+	var err error
+	list.entries, err = decodeList(k, v, path, routesKey,
+		"write one entry per route, each starting with "+exampleRoute+"; `resource-server config example` shows some",
+		"write the entry as keys under \"- \", e.g. "+exampleRoute,
+		func(i int, item *yaml.Node) (RouteConfig, []error) {
+			rc := newRoute(i)
+			rc.src = Source{Kind: SourceFile, Name: fmt.Sprintf("routes[%d]", i), File: path, Line: item.Line}
+			return rc, decodeRoute(&rc, item, path)
+		})
+	if resolveAlias(v).Kind != yaml.SequenceNode {
+		return nil, err
 	}
-	if v.Kind == yaml.AliasNode && v.Alias != nil {
-		v = v.Alias
-	}
-	if v.Kind != yaml.SequenceNode {
-		return nil, bad(routesKey, k.Line, "is not a list", "write one entry per route, each starting with "+exampleRoute+"; `resource-server config example` shows some")
-	}
-	var errs []error
-	for i, item := range v.Content {
-		rc := newRoute(i)
-		if item.Kind == yaml.AliasNode && item.Alias != nil {
-			item = item.Alias
-		}
-		if item.Kind != yaml.MappingNode {
-			errs = append(errs, bad(fmt.Sprintf("routes[%d]", i), item.Line, "is not a mapping", "write the entry as keys under \"- \", e.g. "+exampleRoute))
-			continue
-		}
-		rc.src = Source{Kind: SourceFile, Name: fmt.Sprintf("routes[%d]", i), File: path, Line: item.Line}
-		errs = append(errs, decodeRoute(&rc, item, path)...)
-		list.entries = append(list.entries, rc)
-	}
-	return list, errors.Join(errs...)
+	return list, err
 }
 
 // decodeRoute reads one entry's keys into rc.
