@@ -100,7 +100,12 @@ func (k *keySet) lookup(ctx context.Context, kid string) ([]*publicKey, error) {
 	case snap == nil:
 		var err error
 		if snap, err = k.fetch(ctx, fetchNoKeys); err != nil {
-			return nil, &ValidationError{Kind: ErrKeysUnavailable, Err: err}
+			// Not fetched here (rate limit), but another caller's fetch
+			// may have landed since the keys were found missing: the
+			// first requests of a verifier without keys arrive together.
+			if snap = k.current.Load(); snap == nil {
+				return nil, &ValidationError{Kind: ErrKeysUnavailable, Err: err}
+			}
 		}
 	case !k.fresh(snap, now.UnixNano()):
 		var err error
