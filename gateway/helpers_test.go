@@ -26,10 +26,7 @@ type issuer struct {
 func newIssuer(t testing.TB) *issuer {
 	t.Helper()
 	srv := devissuertest.Start(t, devissuer.Options{})
-	v, err := verifier.New(devissuertest.VerifierConfig(srv))
-	if err != nil {
-		t.Fatal(err)
-	}
+	v := devissuertest.Verifier(t, srv)
 	return &issuer{srv: srv, v: v}
 }
 

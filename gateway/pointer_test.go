@@ -5,7 +5,6 @@ import (
 
 	"github.com/resource-server/resource-server/devissuer"
 	"github.com/resource-server/resource-server/devissuer/devissuertest"
-	"github.com/resource-server/resource-server/verifier"
 )
 
 func TestParsePointer(t *testing.T) {
@@ -48,10 +47,7 @@ func TestParsePointer(t *testing.T) {
 // renders them as header values.
 func TestClaimHeaderValues(t *testing.T) {
 	srv := devissuertest.Start(t, devissuer.Options{})
-	v, err := verifier.New(devissuertest.VerifierConfig(srv))
-	if err != nil {
-		t.Fatal(err)
-	}
+	v := devissuertest.Verifier(t, srv)
 	raw, err := srv.Issuer.MintAccessToken(map[string]any{
 		"https://example.com/tenant": "acme",
 		"a~b":                        "tilde",

@@ -11,10 +11,7 @@ import (
 
 func TestAssertions(t *testing.T) {
 	srv := devissuertest.Start(t, devissuer.Options{})
-	v, err := verifier.New(devissuertest.VerifierConfig(srv))
-	if err != nil {
-		t.Fatal(err)
-	}
+	v := devissuertest.Verifier(t, srv)
 	raw, err := srv.Issuer.MintAccessToken(map[string]any{
 		"tenant": "acme", "groups": []any{"Admins", "Staff"}, "level": 3, "roles": "read write",
 	})

@@ -495,10 +495,7 @@ func TestVerifyProofAlgorithms(t *testing.T) {
 // the development issuer bound to the key.
 func TestVerifyProofGoJose(t *testing.T) {
 	srv := devissuertest.Start(t, devissuer.Options{})
-	v, err := verifier.New(devissuertest.VerifierConfig(srv))
-	if err != nil {
-		t.Fatal(err)
-	}
+	v := devissuertest.Verifier(t, srv)
 	k := newClientKey(t, "ES256")
 	at, err := srv.Issuer.MintAccessToken(map[string]any{"cnf": map[string]any{"jkt": k.jkt}})
 	if err != nil {

@@ -4,7 +4,7 @@
 // when the test ends.
 //
 //	srv := devissuertest.Start(t, devissuer.Options{})
-//	v, err := verifier.New(devissuertest.VerifierConfig(srv))
+//	v := devissuertest.Verifier(t, srv)
 //	tok, err := srv.Issuer.MintAccessToken(nil)
 //
 // It is a package of its own so that programs importing devissuer (the
@@ -49,6 +49,21 @@ func VerifierConfig(srv *devissuer.Server) verifier.Config {
 		InsecureAllowHTTP: true,
 		Logger:            slog.New(slog.DiscardHandler),
 	}
+}
+
+// Verifier returns a verifier of srv's access tokens (VerifierConfig) with
+// srv's keys already fetched, as the program fetches them before serving;
+// it fails the test when either cannot be done.
+func Verifier(t testing.TB, srv *devissuer.Server) *verifier.Verifier {
+	t.Helper()
+	v, err := verifier.New(VerifierConfig(srv))
+	if err != nil {
+		t.Fatalf("devissuertest: %v", err)
+	}
+	if err := v.Refresh(t.Context()); err != nil {
+		t.Fatalf("devissuertest: fetching the keys of %s: %v", srv.URL, err)
+	}
+	return v
 }
 
 // Introspection returns the configuration of the introspection of srv's

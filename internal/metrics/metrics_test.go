@@ -39,13 +39,7 @@ func (p *program) metricsSource() *verifier.Verifier { return p.verifier }
 func newProgram(t testing.TB, scopes ...string) *program {
 	t.Helper()
 	iss := devissuertest.Start(t, devissuer.Options{})
-	v, err := verifier.New(devissuertest.VerifierConfig(iss))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := v.Refresh(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	v := devissuertest.Verifier(t, iss)
 	m := metrics.New(v)
 	h := server.New(server.Deps{Verifier: v, Logger: quiet, Metrics: m, RequiredScopes: scopes, SecureRoute: true})
 	return &program{iss: iss, verifier: v, metrics: m, handler: h}

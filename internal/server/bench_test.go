@@ -25,13 +25,7 @@ import (
 // new response per request.
 func BenchmarkMessagesHandler(b *testing.B) {
 	iss := devissuertest.Start(b, devissuer.Options{})
-	v, err := verifier.New(devissuertest.VerifierConfig(iss))
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := v.Refresh(b.Context()); err != nil {
-		b.Fatal(err)
-	}
+	v := devissuertest.Verifier(b, iss)
 	set, err := verifier.NewSet(devissuertest.VerifierConfig(iss))
 	if err != nil {
 		b.Fatal(err)

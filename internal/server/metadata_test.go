@@ -78,10 +78,7 @@ func TestResourceMetadataIsTheBaseURL(t *testing.T) {
 func issuerAndVerifier(t *testing.T) (*devissuer.Server, *verifier.Verifier) {
 	t.Helper()
 	iss := devissuertest.Start(t, devissuer.Options{})
-	v, err := verifier.New(devissuertest.VerifierConfig(iss))
-	if err != nil {
-		t.Fatal(err)
-	}
+	v := devissuertest.Verifier(t, iss)
 	return iss, v
 }
 
