@@ -127,6 +127,11 @@ type Config struct {
 	// Routes is the YAML file's routes: list (see GatewayRoutes); nil
 	// when the file has none, and the program serves its built-in routes.
 	Routes []RouteConfig
+	// Headers is the YAML file's top-level headers: the claim headers of
+	// every route that takes a token, in the file's order; a route's own
+	// header of the same name (in any case) replaces one (see
+	// GatewayRoutes). Nil when the file has none.
+	Headers []HeaderConfig
 	// DPoPAlgorithms is DPOP_ALGORITHMS: the JWS algorithms of DPoP proofs
 	// accepted.
 	DPoPAlgorithms []string
@@ -144,6 +149,8 @@ type Config struct {
 	issuersSource Source
 	// routesSource is where the routes: list stands in the file.
 	routesSource Source
+	// headersSource is where the top-level headers: stands in the file.
+	headersSource Source
 
 	// sources maps a setting's name (see Error.Field) to where its value
 	// came from. Nil when the Config was not built by Load.

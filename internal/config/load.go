@@ -161,6 +161,9 @@ func load(args []string, getenv func(string) string, dir string) (c Config, bad 
 	if routes := lists.routes; routes != nil {
 		c.routesSource, c.Routes = routes.src, routes.entries
 	}
+	if headers := lists.headers; headers != nil {
+		c.headersSource, c.Headers = headers.src, headers.entries
+	}
 	if issuers := lists.issuers; issuers != nil {
 		c.issuersSource = issuers.src
 		c.Issuers = issuers.entries

@@ -148,7 +148,7 @@ func routeKeyTable() []*routeSetting {
 			help: "further claims required, as in an issuer's assert_claims: claim: value for equality, claim.includes: value or [values] for an array (or space-separated string) claim holding each; a token failing one gets 403",
 			ptr:  func(rc *RouteConfig) any { return &rc.AssertClaims }, check: checkRouteClaims},
 		{key: "headers", kind: kindHeaders, defDoc: "none",
-			help: "claims sent upstream as request headers (and answered by the forward-auth endpoint): Header-Name: /json/pointer (RFC 6901), or Header-Name: {claim: /pointer, separator: \" \"} to choose how an array claim is joined (default \",\")",
+			help: "claims sent upstream as request headers (and answered by the forward-auth endpoint): Header-Name: /json/pointer (RFC 6901), or Header-Name: {claim: /pointer, separator: \" \"} to choose how an array claim is joined (default \",\"); added to the top-level headers: (the same mapping, for every route that takes a token), a header named in both taking the route's",
 			ptr:  func(rc *RouteConfig) any { return &rc.Headers }, check: checkRouteHeaders},
 		{key: "timeout", kind: kindDuration, defDoc: shortDuration(gateway.DefaultTimeout),
 			help: "how long to wait for the upstream's response headers, past which the client gets 504; it does not bound a streamed body or a WebSocket",
@@ -208,7 +208,7 @@ func (c Config) GatewayRoutes(handlers map[string]http.Handler) ([]gateway.Route
 	}
 	routes := make([]gateway.Route, len(c.Routes))
 	for i, rc := range c.Routes {
-		gr, err := rc.gatewayRoute(handlers)
+		gr, err := rc.gatewayRoute(c.Headers, handlers)
 		if err != nil {
 			return nil, err
 		}
@@ -217,8 +217,9 @@ func (c Config) GatewayRoutes(handlers map[string]http.Handler) ([]gateway.Route
 	return routes, nil
 }
 
-// gatewayRoute is the entry as a gateway.Route; the entry is valid.
-func (rc RouteConfig) gatewayRoute(handlers map[string]http.Handler) (gateway.Route, error) {
+// gatewayRoute is the entry as a gateway.Route, with the top-level
+// headers: top (see headersWith); the entry is valid.
+func (rc RouteConfig) gatewayRoute(top []HeaderConfig, handlers map[string]http.Handler) (gateway.Route, error) {
 	gr := gateway.Route{
 		Match:              strings.TrimSpace(rc.Match),
 		Public:             rc.Auth == authNone,
@@ -228,7 +229,7 @@ func (rc RouteConfig) gatewayRoute(handlers map[string]http.Handler) (gateway.Ro
 		StripAuthorization: !rc.PassAuthorization,
 		Timeout:            rc.Timeout,
 	}
-	for _, h := range rc.Headers {
+	for _, h := range rc.headersWith(top) {
 		gr.Headers = append(gr.Headers, gateway.ClaimHeader{Name: h.Name, Claim: h.Claim, Separator: h.Separator})
 	}
 	if rc.Upstream != "" {
@@ -254,20 +255,17 @@ func (s *routeSetting) display(rc RouteConfig) string {
 	if text, ok := formatValue(p, s.kind); ok {
 		return text
 	}
-	var parts []string
 	switch p := p.(type) {
 	case *map[string]any:
+		var parts []string
 		for _, k := range slices.Sorted(maps.Keys(*p)) {
 			parts = append(parts, fmt.Sprintf("%s=%v", k, (*p)[k]))
 		}
+		return strings.Join(parts, " ")
 	case *[]HeaderConfig:
-		for _, h := range *p {
-			parts = append(parts, h.Name+"="+h.Claim+" (separator "+strconv.Quote(h.Separator)+")")
-		}
-	default:
-		panic("config: route key " + s.key + " has an unknown field type")
+		return displayHeaders(*p)
 	}
-	return strings.Join(parts, " ")
+	panic("config: route key " + s.key + " has an unknown field type")
 }
 
 // MarkdownRouteTable returns the README's table of the keys of a routes:
@@ -290,18 +288,26 @@ func (c Config) routeMatches() []string {
 	return matches
 }
 
-// describeRoutes writes, for Describe, each route's keys, one a line: the
-// value and its line in the file, or "default".
+// describeRoutes writes, for Describe, the top-level headers: and each
+// route's keys, one a line: the value and its line in the file, or
+// "default"; a route's headers are those it sends, the top-level ones
+// included.
 func (c Config) describeRoutes(tw io.Writer) {
+	if len(c.Headers) > 0 {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", headersKey, displayHeaders(c.Headers), c.headersSource.origin())
+	}
 	for _, rc := range c.Routes {
 		for _, s := range routeSettings {
 			v := s.display(rc)
-			if v == "" {
-				v = `""`
-			}
 			origin := rc.sources[s.key].origin()
 			if rc.sources[s.key].Kind == SourceUnknown {
 				origin = "default"
+			}
+			if s.key == "headers" {
+				v, origin = rc.describeHeaders(c, origin)
+			}
+			if v == "" {
+				v = `""`
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", rc.name(s.key), v, origin)
 		}
@@ -320,6 +326,7 @@ func exampleRoutes(b *strings.Builder) {
 		wrap(b, "#   ", s.key+": "+s.help+". Default: "+s.defDoc+".")
 	}
 	b.WriteString(exampleRoutesYAML)
+	exampleHeaders(b)
 }
 
 // exampleRoutesYAML is the example of the routes: list, commented.

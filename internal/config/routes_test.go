@@ -145,15 +145,22 @@ func TestRoutesRefused(t *testing.T) {
 				env[k] = v
 			}
 			_, err := Load([]string{"--config=resource-server.yaml"}, envOf(env), writeYAML(t, "routes:\n"+tt.file))
-			if !hasField(err, tt.field) {
-				t.Fatalf("error %v, want one on %s", err, tt.field)
-			}
-			for _, w := range tt.wants {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q\ndoes not contain %q", err, w)
-				}
-			}
+			wantRefusal(t, err, tt.field, tt.wants)
 		})
+	}
+}
+
+// wantRefusal fails t unless err has an *Error on field and its text holds
+// each of wants.
+func wantRefusal(t *testing.T, err error, field string, wants []string) {
+	t.Helper()
+	if !hasField(err, field) {
+		t.Fatalf("error %v, want one on %s", err, field)
+	}
+	for _, w := range wants {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q\ndoes not contain %q", err, w)
+		}
 	}
 }
 
@@ -237,7 +244,7 @@ func TestDescribeRoutes(t *testing.T) {
 }
 
 // TestExampleRoutesBlock: the example file documents every key of a route,
-// and its commented routes: block, uncommented, loads.
+// and its commented routes: and headers: blocks, uncommented, load.
 func TestExampleRoutesBlock(t *testing.T) {
 	t.Parallel()
 	var b strings.Builder
@@ -252,14 +259,7 @@ func TestExampleRoutesBlock(t *testing.T) {
 	if i < 0 {
 		t.Fatalf("the example lacks a commented routes: block:\n%s", text)
 	}
-	var lines []string
-	for line := range strings.SplitSeq(text[i:], "\n") {
-		if !strings.HasPrefix(line, "# ") {
-			break
-		}
-		lines = append(lines, strings.TrimPrefix(line, "# "))
-	}
-	file := text[:i] + strings.Join(lines, "\n") + "\n"
+	file := text[:i] + uncommented(t, text, "# routes:\n") + uncommented(t, text, "# headers:\n")
 	c, err := Load([]string{"--config=resource-server.yaml"}, nil, writeYAML(t, file))
 	if err != nil {
 		t.Fatal(err)
@@ -267,6 +267,27 @@ func TestExampleRoutesBlock(t *testing.T) {
 	if len(c.Routes) != 3 || c.Routes[2].Handler != "messages" {
 		t.Errorf("Routes = %+v", c.Routes)
 	}
+	if len(c.Headers) != 1 || c.Headers[0].Name != "X-Auth-Subject" {
+		t.Errorf("Headers = %+v", c.Headers)
+	}
+}
+
+// uncommented is the commented block of text that starts with start, its
+// lines without their "# ".
+func uncommented(t *testing.T, text, start string) string {
+	t.Helper()
+	i := strings.Index(text, start)
+	if i < 0 {
+		t.Fatalf("the example lacks a commented block %q:\n%s", start, text)
+	}
+	var b strings.Builder
+	for line := range strings.SplitSeq(text[i:], "\n") {
+		if !strings.HasPrefix(line, "# ") {
+			break
+		}
+		b.WriteString(strings.TrimPrefix(line, "# ") + "\n")
+	}
+	return b.String()
 }
 
 // TestMarkdownRouteTable: the README's table of route keys has one row

@@ -27,11 +27,13 @@ const matchFix = "write [METHOD ][HOST]/PATH as net/http's ServeMux reads it, e.
 // its own.
 var knownMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE"}
 
-// validateRoutes checks the routes: list: each entry's keys by their
-// declarations in routeSettings, then what takes two entries to see: the
-// same pattern twice, patterns ServeMux would refuse together, and a route
-// on the forward-auth endpoint's path.
+// validateRoutes checks the routes: list, and the top-level headers: that
+// applies to its entries: each entry's keys by their declarations in
+// routeSettings, then what takes two entries to see: the same pattern
+// twice, patterns ServeMux would refuse together, and a route on the
+// forward-auth endpoint's path.
 func (c Config) validateRoutes(r *report) {
+	c.validateHeaders(r)
 	if len(c.Routes) == 0 {
 		if c.routesSource.Kind != SourceUnknown {
 			r.errs = append(r.errs, &Error{Field: routesKey, Source: c.routesSource, Problem: "is an empty list",
@@ -343,16 +345,23 @@ var refusedHeaders = func() map[string]string {
 	return m
 }()
 
-// checkRouteHeaders checks each header of headers: a name that is an HTTP
-// token, not refused, not repeated in another case; a claim that is a JSON
-// Pointer; a separator that a header value can hold.
+// checkRouteHeaders checks the route's own headers: (see checkHeaders).
 func checkRouteHeaders(_ Config, rc RouteConfig, r *report) {
+	checkHeaders(rc.Headers, rc.name("headers"), "this route", r)
+}
+
+// checkHeaders checks each header of a headers: mapping (a route's, or the
+// top level's), named field in messages and where in the fix for a
+// repeated name: a name that is an HTTP token, not refused, not repeated
+// in another case; a claim that is a JSON Pointer; a separator that a
+// header value can hold.
+func checkHeaders(headers []HeaderConfig, field, where string, r *report) {
 	bad := func(h HeaderConfig, value, problem, fix string) {
 		r.errs = append(r.errs, &Error{Field: h.src.Name, Value: value, Source: h.src, Problem: problem, Fix: fix})
 	}
-	for i, h := range rc.Headers {
-		if h.src.Name == "" { // a RouteConfig built by hand
-			h.src.Name = rc.name("headers") + "." + h.Name
+	for i, h := range headers {
+		if h.src.Name == "" { // a Config built by hand
+			h.src.Name = field + "." + h.Name
 		}
 		canon := http.CanonicalHeaderKey(h.Name)
 		switch {
@@ -361,9 +370,9 @@ func checkRouteHeaders(_ Config, rc RouteConfig, r *report) {
 		case refusedHeaders[canon] != "":
 			bad(h, h.Name, refusedHeaders[canon]+", so a claim cannot be sent in it", "choose a header of your own, e.g. X-Auth-"+strings.TrimPrefix(canon, "Proxy-"))
 		}
-		for _, other := range rc.Headers[:i] {
+		for _, other := range headers[:i] {
 			if strings.EqualFold(other.Name, h.Name) {
-				bad(h, h.Name, fmt.Sprintf("is set twice in this route, as %s (line %d) too", other.Name, other.src.Line),
+				bad(h, h.Name, fmt.Sprintf("is set twice in %s, as %s (line %d) too", where, other.Name, other.src.Line),
 					"header names are case-insensitive: keep one of them")
 			}
 		}

@@ -71,7 +71,7 @@ func unknownRouteKey(rc RouteConfig, k *yaml.Node, path string) error {
 func (s *routeSetting) decode(rc *RouteConfig, v *yaml.Node, path string) (set bool, _ *Error) {
 	v = resolveAlias(v)
 	if p, ok := s.ptr(rc).(*[]HeaderConfig); ok && !isNullNode(v) {
-		headers, err := yamlHeaders(*rc, v, path)
+		headers, err := yamlHeaders(rc.name("headers"), v, path)
 		*p = headers
 		return err == nil, err
 	}
@@ -134,9 +134,11 @@ func (s *routeSetting) example() string {
 }
 
 // yamlHeaders reads headers: a mapping of header names to a claim's JSON
-// Pointer, or to a mapping {claim: pointer, separator: text}. The names
-// are kept as written, in order; Validate checks names and pointers.
-func yamlHeaders(rc RouteConfig, v *yaml.Node, path string) ([]HeaderConfig, *Error) {
+// Pointer, or to a mapping {claim: pointer, separator: text}. field names
+// the key in messages ("routes[0].headers", or "headers" at the top
+// level), each header as field.Name. The names are kept as written, in
+// order; Validate checks names and pointers.
+func yamlHeaders(field string, v *yaml.Node, path string) ([]HeaderConfig, *Error) {
 	if v.Kind != yaml.MappingNode {
 		return nil, &Error{Problem: "is not a mapping of header names to claims",
 			Fix: "write Header-Name: /claim, e.g. headers: {X-Auth-Subject: /sub, X-Auth-Roles: {claim: /roles, separator: \" \"}}"}
@@ -144,10 +146,10 @@ func yamlHeaders(rc RouteConfig, v *yaml.Node, path string) ([]HeaderConfig, *Er
 	var headers []HeaderConfig
 	for i := 0; i+1 < len(v.Content); i += 2 {
 		k, val := v.Content[i], v.Content[i+1]
-		field := rc.name("headers") + "." + k.Value
-		h := HeaderConfig{Name: k.Value, Separator: ",", src: Source{Kind: SourceFile, Name: field, File: path, Line: k.Line}}
+		name := field + "." + k.Value
+		h := HeaderConfig{Name: k.Value, Separator: ",", src: Source{Kind: SourceFile, Name: name, File: path, Line: k.Line}}
 		if err := h.decodeValue(val); err != nil {
-			err.Field, err.Source = field, h.src
+			err.Field, err.Source = name, h.src
 			return nil, err
 		}
 		headers = append(headers, h)

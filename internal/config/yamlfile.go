@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -14,8 +15,9 @@ import (
 // the settings table rather than decoding into a struct, so that every
 // value keeps its line, and an unknown key is refused with its line and the
 // nearest valid key. A key holding a sequence of mappings (issuers:,
-// routes:) has a walker of its own beside yamlValue. Empty strings and
-// nulls count as unset.
+// routes:) or a mapping of its own (headers:) has a walker of its own
+// beside yamlValue (see fileLists.decode). Empty strings and nulls count as
+// unset.
 func decodeYAML(data []byte, path string, src Source) (map[string]fileValue, fileLists, error) {
 	fileErr := func(problem, fix string, err error) error {
 		return &Error{Field: "--config", Value: path, Source: src, Problem: problem, Fix: fix, Err: err}
@@ -39,18 +41,12 @@ func decodeYAML(data []byte, path string, src Source) (map[string]fileValue, fil
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
 		s := settingByKey(k.Value)
+		isList := slices.Contains(listKeys, k.Value)
 		switch {
-		case k.Value == issuersKey && seen[k.Value] == 0:
+		case isList && seen[k.Value] == 0:
 			seen[k.Value] = k.Line
-			list, err := decodeIssuers(k, v, path)
-			lists.issuers = list
-			errs = append(errs, err)
-		case k.Value == routesKey && seen[k.Value] == 0:
-			seen[k.Value] = k.Line
-			list, err := decodeRoutes(k, v, path)
-			lists.routes = list
-			errs = append(errs, err)
-		case s == nil && k.Value != issuersKey && k.Value != routesKey:
+			errs = append(errs, lists.decode(k, v, path))
+		case s == nil && !isList:
 			errs = append(errs, unknownYAMLKey(k, path, src))
 		case seen[k.Value] != 0:
 			errs = append(errs, fileErr(fmt.Sprintf("sets %s twice, on lines %d and %d", k.Value, seen[k.Value], k.Line), "keep one of them", nil))
@@ -101,7 +97,7 @@ func yamlValue(s *setting, k, v *yaml.Node, path string) (fv fileValue, set bool
 
 // unknownYAMLKey reports a key that no setting has, with the nearest one.
 func unknownYAMLKey(k *yaml.Node, path string, src Source) error {
-	keys := []string{issuersKey, routesKey}
+	keys := slices.Clone(listKeys)
 	for _, s := range settings {
 		if s.key() != "" {
 			keys = append(keys, s.key())
@@ -118,11 +114,29 @@ func unknownYAMLKey(k *yaml.Node, path string, src Source) error {
 // issuersKey is the YAML key of the list of issuers (see IssuerConfig).
 const issuersKey = "issuers"
 
-// fileLists are the lists a YAML file holds beside its settings, nil when
-// it has none.
+// fileLists are the lists (and the headers: mapping that applies to the
+// routes: list) a YAML file holds beside its settings, nil when it has
+// none.
 type fileLists struct {
 	issuers *issuerList
 	routes  *routeList
+	headers *headerList
+}
+
+// listKeys are the keys of fileLists, which no setting has.
+var listKeys = []string{issuersKey, routesKey, headersKey}
+
+// decode reads the value v of k, one of listKeys, from the file at path.
+func (l *fileLists) decode(k, v *yaml.Node, path string) (err error) {
+	switch k.Value {
+	case issuersKey:
+		l.issuers, err = decodeIssuers(k, v, path)
+	case routesKey:
+		l.routes, err = decodeRoutes(k, v, path)
+	case headersKey:
+		l.headers, err = decodeHeaders(k, v, path)
+	}
+	return err
 }
 
 // settingByKey finds the setting whose YAML key is key; nil for none.

@@ -34,16 +34,25 @@ type tokens struct {
 	foreign string // signed by an issuer the server does not trust
 }
 
-// gatewayConfig is the program's configuration in gateway mode, as the
-// README shows it, for upstream app and the given issuer.
-func gatewayConfig(t *testing.T, issuer, app string) string {
-	conf := readTestdata(t, "gateway.yaml")
+// The program's configurations in gateway mode, in testdata, as the
+// README shows them.
+const (
+	gatewayYAML = "gateway.yaml"     // the larger: the one-issuer shorthand, each route's own headers
+	minimalYAML = "gateway-min.yaml" // the smallest: an issuers: list, top-level headers:
+)
+
+// gatewayConfig is the configuration testdata/file (gatewayYAML or
+// minimalYAML) for upstream app and the given issuer: the README's
+// placeholders replaced.
+func gatewayConfig(t *testing.T, file, issuer, app string) string {
+	t.Helper()
+	conf := readTestdata(t, file)
 	for _, r := range []struct{ placeholder, value string }{
 		{"https://id.example.com/oauth2/default", issuer},
 		{"http://127.0.0.1:9000", app},
 	} {
 		if !strings.Contains(conf, r.placeholder) {
-			t.Fatalf("testdata/gateway.yaml lacks %q", r.placeholder)
+			t.Fatalf("testdata/%s lacks %q", file, r.placeholder)
 		}
 		conf = strings.ReplaceAll(conf, r.placeholder, r.value)
 	}
@@ -57,13 +66,13 @@ type program struct {
 	proc *proc
 }
 
-// startProgram starts the program in gateway mode in front of app, trusting
-// a development issuer served by this test over HTTP on loopback (a real
-// issuer: discovery, JWKS, keys it signs with), and returns the tokens of
-// the cases. With down, the issuer is stopped before the program starts,
+// startProgram starts the program in gateway mode with testdata/file (see
+// gatewayConfig) in front of app, trusting a development issuer served by
+// this test over HTTP on loopback (a real issuer: discovery, JWKS, keys it
+// signs with), and returns the tokens of the cases. With down, the issuer is stopped before the program starts,
 // so that no keys can be had: a protected route then answers 503. It waits
 // for the admin listener's /readyz (/healthz when down).
-func startProgram(t *testing.T, app *upstream, down bool) (*program, tokens) {
+func startProgram(t *testing.T, file string, app *upstream, down bool) (*program, tokens) {
 	t.Helper()
 	bin := programBinary(t)
 	iss := devissuertest.Start(t, devissuer.Options{})
@@ -77,7 +86,7 @@ func startProgram(t *testing.T, app *upstream, down bool) (*program, tokens) {
 	if down {
 		iss.Close() // closing twice (again at cleanup) is harmless
 	}
-	conf := writeFile(t, t.TempDir(), "resource-server.yaml", gatewayConfig(t, iss.URL, app.URL))
+	conf := writeFile(t, t.TempDir(), "resource-server.yaml", gatewayConfig(t, file, iss.URL, app.URL))
 	port, admin := freePort(t), freePort(t)
 	for admin == port {
 		admin = freePort(t)

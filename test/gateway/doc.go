@@ -17,6 +17,10 @@
 //     are replaced by free ones. Each proxy is tested both with the program
 //     and with a stub forward-auth endpoint, so that a snippet's own faults
 //     show apart from the program's.
+//   - TestMinimalConfig runs the README's smallest configuration
+//     (testdata/gateway-min.yaml: an issuers: list, top-level headers:)
+//     through the gateway, nginx and Caddy (and Traefik when given), with
+//     cases of its own (minimalCases).
 //   - TestForwardAuthEndpoint asks /_auth directly with the headers nginx,
 //     Traefik and Caddy send.
 //   - TestWebSocket, TestUploadStreams (100 MiB, the program's memory

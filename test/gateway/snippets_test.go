@@ -21,6 +21,7 @@ func TestSnippetsAreDocumented(t *testing.T) {
 		{"Caddyfile.tmpl", "caddyfile"},
 		{"traefik.yml", "yaml"},
 		{"gateway.yaml", "yaml"},
+		{"gateway-min.yaml", "yaml"},
 	} {
 		block := "```" + s.lang + "\n" + readTestdata(t, s.file) + "```\n"
 		if !strings.Contains(string(doc), block) {

@@ -33,7 +33,7 @@ const (
 // lacking nothing but being foreign).
 func TestWebSocket(t *testing.T) {
 	app := startUpstream(t)
-	prog, tk := startProgram(t, app, false)
+	prog, tk := startProgram(t, gatewayYAML, app, false)
 	ws := "ws" + strings.TrimPrefix(prog.URL, "http") + "/ws"
 	cases := []struct {
 		name   string
@@ -102,7 +102,7 @@ type front struct {
 func gatewayFront(t *testing.T) front {
 	t.Helper()
 	app := startUpstream(t)
-	prog, tk := startProgram(t, app, false)
+	prog, tk := startProgram(t, gatewayYAML, app, false)
 	return front{url: prog.URL, pid: prog.proc.Pid(), auth: validToken.header(tk), app: app}
 }
 
