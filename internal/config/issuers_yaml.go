@@ -143,7 +143,7 @@ func (s *issuerSetting) decode(ic *IssuerConfig, v *yaml.Node, path string) (set
 	if set, done, err := decodeEntryValue(v, s.ptr(ic), s.key, s.example()); done {
 		return set, err
 	}
-	return true, s.parse(ic, v.Value)
+	return true, parseEntryScalar(s.ptr(ic), s.kind, v.Value, s.key, s.example)
 }
 
 // resolveAlias is the node an alias (*name) stands for, or v.
@@ -183,13 +183,16 @@ func decodeEntryValue(v *yaml.Node, p any, key, example string) (set, done bool,
 	return false, false, nil
 }
 
-// parse reads the scalar raw into s's field of ic.
-func (s *issuerSetting) parse(ic *IssuerConfig, raw string) *Error {
+// parseEntryScalar reads the scalar raw into p, the field of a list
+// entry's key (issuers:, routes:) of kind k: a string, a boolean or a
+// duration ("none" for a key age: no bound). An error names the key's
+// example.
+func parseEntryScalar(p any, k kind, raw, key string, example func() string) *Error {
 	bad := func(problem, fix string) *Error {
-		return &Error{Value: raw, Problem: problem, Fix: "write " + fix + ", e.g. " + s.key + ": " + s.example()}
+		return &Error{Value: raw, Problem: problem, Fix: "write " + fix + ", e.g. " + key + ": " + example()}
 	}
 	raw = strings.TrimSpace(raw)
-	switch p := s.ptr(ic).(type) {
+	switch p := p.(type) {
 	case *string:
 		*p = raw
 	case *bool:
@@ -199,7 +202,7 @@ func (s *issuerSetting) parse(ic *IssuerConfig, raw string) *Error {
 		}
 		*p = b
 	case *time.Duration:
-		if s.kind == kindMaxAge && strings.EqualFold(raw, "none") {
+		if k == kindMaxAge && strings.EqualFold(raw, "none") {
 			*p = verifier.NoMaxKeyAge
 			return nil
 		}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -78,32 +77,7 @@ func (s *routeSetting) decode(rc *RouteConfig, v *yaml.Node, path string) (set b
 	if set, done, err := decodeEntryValue(v, s.ptr(rc), s.key, s.example()); done {
 		return set, err
 	}
-	return true, s.parse(rc, v.Value)
-}
-
-// parse reads the scalar raw into s's field of rc.
-func (s *routeSetting) parse(rc *RouteConfig, raw string) *Error {
-	bad := func(problem, fix string) *Error {
-		return &Error{Value: raw, Problem: problem, Fix: "write " + fix + ", e.g. " + s.key + ": " + s.example()}
-	}
-	raw = strings.TrimSpace(raw)
-	switch p := s.ptr(rc).(type) {
-	case *string:
-		*p = raw
-	case *bool:
-		b, err := parseBool(raw)
-		if err != nil {
-			return bad("is not a boolean", "true or false")
-		}
-		*p = b
-	case *time.Duration:
-		d, err := time.ParseDuration(raw)
-		if err != nil {
-			return bad("is not a duration", "a Go duration with a unit")
-		}
-		*p = d
-	}
-	return nil
+	return true, parseEntryScalar(s.ptr(rc), s.kind, v.Value, s.key, s.example)
 }
 
 // example is a valid value of s, for messages and the example file.
