@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/resource-server/resource-server/bench/internal/report"
 	"math"
 	"strings"
 )
@@ -44,7 +45,7 @@ func criteria(b *strings.Builder, meta line, rs runs) {
 	list := []criterion{
 		{"repeated token: gateway ÷ plain proxy, requests/s ≥ 0.90", "repeated", ratio("gateway", "plain-proxy"), atLeast(0.90), ratio3},
 		{"repeated token: gateway ÷ the plain proxy with pooled buffers (like for like: the cost of authentication alone)", "repeated", ratio("gateway", "plain-proxy-pooled"), nil, ratio3},
-		{"new token per request: the floor's verification, CPU per request (floor server − ceiling, same round)", "distinct", verification, nil, us},
+		{"new token per request: the floor's verification, CPU per request (floor server − ceiling, same round)", "distinct", verification, nil, report.Micros},
 		{"new token per request: gateway CPU/req ÷ (plain proxy CPU/req + the floor's verification) ≤ 1.2", "distinct", newToken, atMost(1.2), ratio3},
 		{"forward auth: nginx auth_request → /_auth ÷ nginx auth_request → no-op endpoint, requests/s ≥ 0.90", "repeated", ratio("nginx-gateway", "nginx-noop"), atLeast(0.90), ratio3},
 		{"repeated token: gateway ÷ Caddy reverse_proxy without authentication, requests/s (aim: past it, > 1)", "repeated", ratio("gateway", "caddy-proxy"), atLeast(1), ratio3},
@@ -87,7 +88,7 @@ func reuse(b *strings.Builder, meta line, rs runs) {
 	for _, l := range rs["distinct"]["gateway"] {
 		reqs = append(reqs, l.Result.Requests)
 	}
-	n := median(reqs)
+	n := report.Median(reqs)
 	if math.IsNaN(n) || meta.Tokens == 0 {
 		return
 	}

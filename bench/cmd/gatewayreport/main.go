@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/resource-server/resource-server/bench/internal/report"
 	"math"
 	"os"
 	"slices"
@@ -166,7 +167,7 @@ func header(b *strings.Builder, title string, meta line) {
 		"%d round(s) interleaved (each round starts every target afresh, warms it up with the repeated token, waits for idle CPUs, then measures it); "+
 		"medians over the rounds. *CPU/req* is the utime + stime per request of the target's own processes "+
 		"(for nginx: its master and workers plus the auth endpoint), the upstream's apart; the load generator shares the cores.\n\n",
-		meta.Date, meta.NProc, meta.CPU, meta.GoVersion, orDash(meta.Nginx), orDash(meta.Caddy), meta.Wrk,
+		meta.Date, meta.NProc, meta.CPU, meta.GoVersion, report.Version(meta.Nginx), report.Version(meta.Caddy), meta.Wrk,
 		meta.Threads, meta.Connections, meta.Duration, meta.Rounds)
 	if meta.Note != "" {
 		b.WriteString(meta.Note + "\n\n")
@@ -203,8 +204,8 @@ func table(b *strings.Builder, meta line, rs runs) {
 				})
 			}
 			fmt.Fprintf(b, "| %s | %s: %s | %s | %s | %s | %s | %s | %.1f%% | %s |\n",
-				s.title, t.id, t.title, num(median(rps)), fixed(vsPlain), us(median(cpu)), us(median(up)),
-				us(median(p99)), 100*median(non2xx), num(median(errs)))
+				s.title, t.id, t.title, report.Count(report.Median(rps)), fixed(vsPlain), report.Micros(report.Median(cpu)), report.Micros(report.Median(up)),
+				report.Micros(report.Median(p99)), 100*report.Median(non2xx), report.Count(report.Median(errs)))
 		}
 	}
 	b.WriteString("\n")
@@ -233,7 +234,7 @@ func perRound(byTarget map[string]map[int]line, f func(map[string]line) (float64
 			each = append(each, v)
 		}
 	}
-	return median(each), each
+	return report.Median(each), each
 }
 
 // div is value(a) ÷ value(b) in one round, when both ran.
@@ -246,49 +247,9 @@ func div(r map[string]line, a, b string, value func(line) float64) (float64, boo
 	return value(x) / value(y), true
 }
 
-func median(v []float64) float64 {
-	s := slices.DeleteFunc(slices.Clone(v), math.IsNaN)
-	if len(s) == 0 {
-		return math.NaN()
-	}
-	slices.Sort(s)
-	if n := len(s); n%2 == 1 {
-		return s[n/2]
-	}
-	n := len(s)
-	return (s[n/2-1] + s[n/2]) / 2
-}
-
-func us(v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "–"
-	case v < 100:
-		return fmt.Sprintf("%.1f µs", v)
-	case v < 1000:
-		return fmt.Sprintf("%.0f µs", v)
-	default:
-		return fmt.Sprintf("%.1f ms", v/1000)
-	}
-}
-
-func num(v float64) string {
-	if math.IsNaN(v) {
-		return "–"
-	}
-	return fmt.Sprintf("%.0f", v)
-}
-
 func fixed(v float64) string {
 	if math.IsNaN(v) {
 		return "–"
 	}
 	return fmt.Sprintf("%.2f", v)
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "not installed"
-	}
-	return s
 }

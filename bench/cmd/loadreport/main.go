@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/resource-server/resource-server/bench/internal/report"
 	"html"
 	"math"
 	"os"
@@ -222,20 +223,7 @@ func perRound(a, base []line) (float64, []string) {
 			each = append(each, fmt.Sprintf("%.2f", rps(l)/c))
 		}
 	}
-	return median(ratios), each
-}
-
-func median(v []float64) float64 {
-	if len(v) == 0 {
-		return math.NaN()
-	}
-	s := slices.Clone(v)
-	slices.Sort(s)
-	if n := len(s); n%2 == 1 {
-		return s[n/2]
-	} else {
-		return (s[n/2-1] + s[n/2]) / 2
-	}
+	return report.Median(ratios), each
 }
 
 func summarize(ls []line, clk float64) cell {
@@ -255,27 +243,9 @@ func summarize(ls []line, clk float64) cell {
 		errs = append(errs, r.Connect+r.Read+r.Write+r.Timeouts)
 		c.hwmMiB = math.Max(c.hwmMiB, l.After.HWM/1024)
 	}
-	c.rps, c.p50, c.p99, c.cpuUS = median(rps), median(p50), median(p99), median(cpu)
-	c.non2xx, c.errors, c.requests = median(non2xx), median(errs), median(reqs)
+	c.rps, c.p50, c.p99, c.cpuUS = report.Median(rps), report.Median(p50), report.Median(p99), report.Median(cpu)
+	c.non2xx, c.errors, c.requests = report.Median(non2xx), report.Median(errs), report.Median(reqs)
 	return c
-}
-
-func us(v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "–"
-	case v < 1000:
-		return fmt.Sprintf("%.0f µs", v)
-	default:
-		return fmt.Sprintf("%.1f ms", v/1000)
-	}
-}
-
-func num(v float64) string {
-	if math.IsNaN(v) {
-		return "–"
-	}
-	return fmt.Sprintf("%.0f", v)
 }
 
 func ratio(a, b float64) string {
@@ -292,7 +262,7 @@ func render(title string, meta line, cells map[string]map[string]cell, mem []lin
 		"(%d threads, %d connections, %s per round) on the same machine, %d rounds interleaved "+
 		"(each round starts every target afresh, warms it up, then measures it); medians over the rounds, peak RSS is the highest VmHWM. "+
 		"*CPU/req* is the server's own CPU time (utime + stime) per request.\n\n",
-		meta.Date, meta.NProc, meta.CPU, meta.GoVersion, orDash(meta.Node), meta.Wrk,
+		meta.Date, meta.NProc, meta.CPU, meta.GoVersion, report.Version(meta.Node), meta.Wrk,
 		meta.Threads, meta.Connections, meta.Duration, meta.Rounds)
 	if meta.Note != "" {
 		b.WriteString(meta.Note + "\n\n")
@@ -316,7 +286,7 @@ func render(title string, meta line, cells map[string]map[string]cell, mem []lin
 				continue
 			}
 			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %.0f MiB | %s | %.0f%% | %s |\n",
-				s.title, t.id, num(c.rps), us(c.p50), us(c.p99), c.hwmMiB, us(c.cpuUS), 100*c.non2xx, num(c.errors))
+				s.title, t.id, report.Count(c.rps), report.Micros(c.p50), report.Micros(c.p99), c.hwmMiB, report.Micros(c.cpuUS), 100*c.non2xx, report.Count(c.errors))
 		}
 	}
 	b.WriteString("\n| scenario | ours ÷ ceiling (req/s) | ours ÷ floor server (req/s) | ours ÷ floor server (CPU/req) | ours ÷ Express (req/s) | ours ÷ Express (CPU/req) |\n|---|--:|--:|--:|--:|--:|\n")
@@ -364,7 +334,7 @@ func render(title string, meta line, cells map[string]map[string]cell, mem []lin
 			if !math.IsNaN(f.cpuUS) {
 				y := o.cpuUS / f.cpuUS
 				rows = append(rows, row{"new token per request, per CPU time: server CPU per request ≤ 1.2 × the floor server's",
-					fmt.Sprintf("%s vs %s: %.2f×", us(o.cpuUS), us(f.cpuUS), y), verdict(y <= 1.2)})
+					fmt.Sprintf("%s vs %s: %.2f×", report.Micros(o.cpuUS), report.Micros(f.cpuUS), y), verdict(y <= 1.2)})
 			}
 		}
 	}
@@ -378,7 +348,7 @@ func render(title string, meta line, cells map[string]map[string]cell, mem []lin
 			fmt.Sprintf("%.0f requests/s: %.2f× short (the load generator shares the cores)", o.rps, allowed/o.rps), ref})
 		if c, ok := cells["distinct"]["ceiling"]; ok && !math.IsNaN(c.cpuUS) {
 			rows = append(rows, row{"new token per request, server CPU per request vs the idle floor + the ceiling's CPU per request",
-				fmt.Sprintf("%s vs %.1f + %s: %.2f×", us(o.cpuUS), meta.FloorUS, us(c.cpuUS), o.cpuUS/(meta.FloorUS+c.cpuUS)), ref})
+				fmt.Sprintf("%s vs %.1f + %s: %.2f×", report.Micros(o.cpuUS), meta.FloorUS, report.Micros(c.cpuUS), o.cpuUS/(meta.FloorUS+c.cpuUS)), ref})
 		}
 	}
 	for _, m := range mem {
@@ -413,13 +383,6 @@ func statuses(f feedResult) string {
 	}
 	slices.Sort(parts)
 	return strings.Join(parts, ", ")
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "not installed"
-	}
-	return s
 }
 
 func nanIfZero(v float64) float64 {
