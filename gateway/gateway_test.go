@@ -28,6 +28,7 @@ func table(up http.Handler, t testing.TB) []gateway.Route {
 		{Match: "GET /api/reports", Upstream: u, AnyScopes: []string{"reports:read", "admin"}},
 		{Match: "GET /api/admin", Upstream: u, AssertClaims: map[string]any{"groups.includes": "Admins"}},
 		{Match: "GET /api/private", Upstream: u, StripAuthorization: true},
+		{Match: "GET /api/vhost", Upstream: u, PreserveHost: true},
 		{Match: "GET /builtin", Handler: builtin, Headers: []gateway.ClaimHeader{{Name: "X-Auth-Subject", Claim: "/sub"}}},
 	}
 }
@@ -131,6 +132,16 @@ func TestGateway(t *testing.T) {
 			}
 			if strings.HasPrefix(gw.URL, "http://"+s.Host) {
 				t.Errorf("upstream saw the gateway's Host %q", s.Host)
+			}
+		}},
+		{"Host the upstream's by default", "GET", "/api/me", plain, []string{"Host: api.example"}, func(t *testing.T, r response) {
+			if s := r.seen(t); r.status != 200 || s.Host == "api.example" || s.Header.Get("X-Forwarded-Host") != "api.example" {
+				t.Errorf("status %d, upstream saw Host %q, X-Forwarded-Host %q", r.status, s.Host, s.Header.Get("X-Forwarded-Host"))
+			}
+		}},
+		{"PreserveHost: the client's Host upstream", "GET", "/api/vhost", plain, []string{"Host: api.example"}, func(t *testing.T, r response) {
+			if s := r.seen(t); r.status != 200 || s.Host != "api.example" || s.Header.Get("X-Forwarded-Host") != "api.example" {
+				t.Errorf("status %d, upstream saw Host %q, X-Forwarded-Host %q", r.status, s.Host, s.Header.Get("X-Forwarded-Host"))
 			}
 		}},
 		{"unmatched path", "GET", "/nowhere", plain, nil, func(t *testing.T, r response) { refusedLike(t, r, 404, "not_found") }},

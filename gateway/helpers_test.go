@@ -126,6 +126,10 @@ func do(t testing.TB, method, u, token string, headers ...string) response {
 	}
 	for _, h := range headers {
 		name, value, _ := strings.Cut(h, ": ")
+		if name == "Host" { // the client sends req.Host, never Header["Host"]
+			req.Host = value
+			continue
+		}
 		req.Header.Add(name, value)
 	}
 	resp, err := http.DefaultClient.Do(req)

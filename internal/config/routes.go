@@ -41,6 +41,9 @@ type RouteConfig struct {
 	// goes upstream. Load sets true when the entry leaves it out; a
 	// RouteConfig built by hand must say so itself.
 	PassAuthorization bool
+	// PreserveHost is preserve_host: the client's Host header goes
+	// upstream instead of the upstream's own host.
+	PreserveHost bool
 	// DPoP is dpop: DPoPOff, DPoPAllowed or DPoPRequired, overriding the
 	// issuer's dpop for the route's requests; "" for the issuer's.
 	DPoP string
@@ -156,6 +159,9 @@ func routeKeyTable() []*routeSetting {
 		{key: "pass_authorization", kind: kindBool, defDoc: "true",
 			help: "pass the Authorization header (the token) to the upstream; false keeps it from the upstream",
 			ptr:  func(rc *RouteConfig) any { return &rc.PassAuthorization }},
+		{key: "preserve_host", kind: kindBool, defDoc: "false",
+			help: "send the client's Host header to the upstream instead of the upstream's own host (which virtual-hosted and TLS upstreams expect); the client's host is in X-Forwarded-Host either way",
+			ptr:  func(rc *RouteConfig) any { return &rc.PreserveHost }},
 		{key: "dpop", kind: kindString, defDoc: "the issuer's dpop",
 			help: "DPoP for this route, overriding the issuer's: off (the Bearer scheme only), allowed (a DPoP-bound token needs the DPoP scheme and a proof) or required (DPoP-bound tokens only)",
 			ptr:  func(rc *RouteConfig) any { return &rc.DPoP }, check: checkRouteDPoP},
@@ -227,6 +233,7 @@ func (rc RouteConfig) gatewayRoute(top []HeaderConfig, handlers map[string]http.
 		AnyScopes:          slices.Clone(rc.AnyScopes),
 		AssertClaims:       maps.Clone(rc.AssertClaims),
 		StripAuthorization: !rc.PassAuthorization,
+		PreserveHost:       rc.PreserveHost,
 		Timeout:            rc.Timeout,
 	}
 	for _, h := range rc.headersWith(top) {

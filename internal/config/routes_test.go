@@ -40,7 +40,7 @@ func TestRoutesExample(t *testing.T) {
 	want := []gateway.Route{
 		{Match: "GET /orders/{id}", Upstream: upstream, Scopes: []string{"orders:read"}, Timeout: 10 * time.Second,
 			Headers: []gateway.ClaimHeader{{Name: "X-Auth-Subject", Claim: "/sub", Separator: ","}, {Name: "X-Auth-Roles", Claim: "/realm_access/roles", Separator: " "}}},
-		{Match: "/public/", Upstream: upstream, Public: true, Scopes: []string{}, Timeout: gateway.DefaultTimeout},
+		{Match: "/public/", Upstream: upstream, Public: true, Scopes: []string{}, PreserveHost: true, Timeout: gateway.DefaultTimeout},
 		{Match: "GET /api/messages", Handler: namedHandler("messages"), AnyScopes: []string{"messages:read", "admin"},
 			AssertClaims: map[string]any{"groups.includes": "admins"}, Timeout: gateway.DefaultTimeout},
 	}
@@ -122,6 +122,8 @@ func routeCases() []routeCase {
 		{"timeout zero", okRoute + "    timeout: 0s\n", nil, "routes[0].timeout", []string{f + "4) is not positive", "e.g. timeout: 10s"}},
 		{"timeout not a duration", okRoute + "    timeout: soon\n", nil, "routes[0].timeout", []string{f + "4) is not a duration"}},
 		{"pass_authorization not a boolean", okRoute + "    pass_authorization: maybe\n", nil, "routes[0].pass_authorization", []string{"is not a boolean"}},
+		{"preserve_host not a boolean", okRoute + "    preserve_host: client\n", nil, "routes[0].preserve_host", []string{"is not a boolean", "e.g. preserve_host: false"}},
+		{"handler with preserve_host", "  - match: /x\n    handler: welcome\n    preserve_host: true\n", nil, "routes[0].preserve_host", []string{"is set on a route served by a handler"}},
 		{"unknown key", okRoute + "    upstrem: http://x\n", nil, "--config", []string{`has the unknown key "upstrem" on line 4, in routes[0]: did you mean upstream? Rename it to upstream`}},
 		{"key twice", okRoute + "    match: /y\n", nil, "routes[0].match", []string{"is set twice, on lines 2 and 4"}},
 		{"entry not a mapping", "  - GET /x\n", nil, "routes[0]", []string{f + "2) is not a mapping"}},

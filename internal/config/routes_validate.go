@@ -204,7 +204,7 @@ func checkRouteTarget(rc RouteConfig, r *report) {
 		rc.bad(r, "upstream", "", "is not set, nor is handler",
 			"say where the route's requests go: upstream: URL (e.g. http://127.0.0.1:9000), or handler: one of "+strings.Join(routeHandlers, ", "))
 	case rc.Handler != "":
-		for _, key := range []string{"timeout", "pass_authorization"} {
+		for _, key := range []string{"timeout", "pass_authorization", "preserve_host"} {
 			if rc.sources[key].Kind == SourceFile {
 				rc.bad(r, key, routeSettingByKey(key).display(rc), "is set on a route served by a handler",
 					key+" applies to an upstream only: remove it, or proxy the route with upstream: URL")
