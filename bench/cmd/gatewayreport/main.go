@@ -44,6 +44,7 @@ type line struct {
 	GoVersion   string  `json:"go"`
 	Nginx       string  `json:"nginx"`
 	Caddy       string  `json:"caddy"`
+	OAuth2Proxy string  `json:"oauth2_proxy"` // its version, when it took part
 	Wrk         string  `json:"wrk_version"`
 
 	// run
@@ -85,6 +86,7 @@ var targets = []struct{ id, title string }{
 	{"nginx-noop", "nginx auth_request → a Go endpoint that always says 200, proxy_pass"},
 	{"nginx-gateway", "nginx auth_request → the program's /_auth, proxy_pass"},
 	{"caddy-proxy", "Caddy reverse_proxy, no auth"},
+	{"oauth2-proxy", "oauth2-proxy " + oauth2ProxyVersion + ", OIDC provider, JWT bearer tokens, Go's default transport, no token cache"},
 }
 
 func main() {
@@ -162,12 +164,16 @@ func (l line) cpu(ticks, clk float64) float64 {
 
 func header(b *strings.Builder, title string, meta line) {
 	b.WriteString("### " + title + "\n\n")
-	fmt.Fprintf(b, "Measured %s on %d cores (%s; %s; nginx %s; Caddy %s; %s). Every target on 127.0.0.1 in front of the same upstream "+
+	peers := fmt.Sprintf("nginx %s; Caddy %s", report.Version(meta.Nginx), report.Version(meta.Caddy))
+	if meta.OAuth2Proxy != "" {
+		peers += "; oauth2-proxy " + meta.OAuth2Proxy + " built with go install from the Go module proxy"
+	}
+	fmt.Fprintf(b, "Measured %s on %d cores (%s; %s; %s; %s). Every target on 127.0.0.1 in front of the same upstream "+
 		"(bench/cmd/upstream), driven by the same wrk (%d threads, %d connections, %s per measurement) with the same tokens, "+
 		"%d round(s) interleaved (each round starts every target afresh, warms it up with the repeated token, waits for idle CPUs, then measures it); "+
 		"medians over the rounds. *CPU/req* is the utime + stime per request of the target's own processes "+
 		"(for nginx: its master and workers plus the auth endpoint), the upstream's apart; the load generator shares the cores.\n\n",
-		meta.Date, meta.NProc, meta.CPU, meta.GoVersion, report.Version(meta.Nginx), report.Version(meta.Caddy), meta.Wrk,
+		meta.Date, meta.NProc, meta.CPU, meta.GoVersion, peers, meta.Wrk,
 		meta.Threads, meta.Connections, meta.Duration, meta.Rounds)
 	if meta.Note != "" {
 		b.WriteString(meta.Note + "\n\n")
