@@ -10,8 +10,10 @@ import (
 
 // numShards spreads each route's counters over cache lines: a request adds
 // to the shard a cheap per-thread random number picks, so that two cores
-// seldom write one line (a single shared counter costs a cache-line
-// transfer per request under load), and a scrape adds the shards up.
+// seldom write one line at the same moment (a single shared counter is
+// fought over on every request under load), and a scrape adds the shards
+// up. A line still moves between cores when the other one wrote it last:
+// a per-core index would avoid that.
 const numShards = 8
 
 // durationBuckets are the request-duration histogram's upper bounds, in
