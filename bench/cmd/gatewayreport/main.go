@@ -12,8 +12,6 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"github.com/resource-server/resource-server/bench/internal/report"
@@ -118,21 +116,11 @@ func fail(err error) {
 func read(path string) (line, runs, error) {
 	var meta line
 	rs := runs{}
-	f, err := os.Open(path)
+	lines, err := report.ReadLines[line](path)
 	if err != nil {
 		return meta, nil, err
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		if strings.TrimSpace(sc.Text()) == "" {
-			continue
-		}
-		var l line
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			return meta, nil, fmt.Errorf("%s: %v: %s", path, err, sc.Text())
-		}
+	for _, l := range lines {
 		switch l.Type {
 		case "meta":
 			meta = l
@@ -149,7 +137,7 @@ func read(path string) (line, runs, error) {
 	if meta.ClkTck == 0 {
 		meta.ClkTck = 100
 	}
-	return meta, rs, sc.Err()
+	return meta, rs, nil
 }
 
 func (l line) rps() float64 { return l.Result.Requests / (l.Result.DurationUS / 1e6) }

@@ -9,8 +9,6 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"github.com/resource-server/resource-server/bench/internal/report"
@@ -121,23 +119,14 @@ func main() {
 	section := flag.String("section", "bench-load", "section name in -update")
 	out := flag.String("o", "-", "where to write the report too; - is standard output")
 	flag.Parse()
-	f, err := os.Open(*in)
+	lines, err := report.ReadLines[line](*in)
 	if err != nil {
 		fail(err)
 	}
 	var meta line
 	runs := map[string]map[string][]line{}
 	var mem []line
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		if strings.TrimSpace(sc.Text()) == "" {
-			continue
-		}
-		var l line
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			fail(fmt.Errorf("%s: %v: %s", *in, err, sc.Text()))
-		}
+	for _, l := range lines {
 		switch l.Type {
 		case "meta":
 			meta = l
@@ -150,7 +139,6 @@ func main() {
 			mem = append(mem, l)
 		}
 	}
-	f.Close()
 	if meta.ClkTck == 0 {
 		meta.ClkTck = 100
 	}
@@ -161,14 +149,14 @@ func main() {
 			cells[s][t] = summarize(ls, meta.ClkTck)
 		}
 	}
-	report := render(*title, meta, cells, mem, *svg, *update)
-	report = strings.TrimSuffix(report, "\n") + roundRatios(runs["repeated"])
+	text := render(*title, meta, cells, mem, *svg, *update)
+	text = strings.TrimSuffix(text, "\n") + roundRatios(runs["repeated"])
 	if *svg != "" {
 		if err := os.WriteFile(*svg, []byte(chart(meta, cells)), 0o644); err != nil {
 			fail(err)
 		}
 	}
-	if err := mdsection.Publish(report, *out, *update, *section); err != nil {
+	if err := mdsection.Publish(text, *out, *update, *section); err != nil {
 		fail(err)
 	}
 }

@@ -4,9 +4,13 @@
 package report
 
 import (
+	"bufio"
+	"encoding/json"
 	"fmt"
 	"math"
+	"os"
 	"slices"
+	"strings"
 )
 
 // Median is the median of v, ignoring NaN (a round that measured
@@ -54,4 +58,29 @@ func Version(s string) string {
 		return "not installed"
 	}
 	return s
+}
+
+// ReadLines reads a results file of the benchmark scripts: one JSON object
+// per line, blank lines skipped, each decoded into a T. An error names the
+// file and the line it could not decode.
+func ReadLines[T any](path string) ([]T, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []T
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		if strings.TrimSpace(sc.Text()) == "" {
+			continue
+		}
+		var v T
+		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
+			return nil, fmt.Errorf("%s: %v: %s", path, err, sc.Text())
+		}
+		out = append(out, v)
+	}
+	return out, sc.Err()
 }
