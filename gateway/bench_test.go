@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -124,7 +125,9 @@ func BenchmarkOverhead(b *testing.B) {
 
 // BenchmarkForwardAuth answers nginx-style forward-auth checks in process
 // (a cached token, one claim header) beside a handler that only says 200:
-// the endpoint's own cost.
+// the endpoint's own cost. "new-paths" asks about a path never asked
+// about before on each check (an ID in it; 4,096 of them in turn, more
+// than the endpoint remembers routes of), for the cost of routing afresh.
 func BenchmarkForwardAuth(b *testing.B) {
 	iss := newIssuer(b)
 	g, err := gateway.New(gateway.Config{Verifier: iss.v, Logger: quiet, Routes: []gateway.Route{
@@ -135,17 +138,24 @@ func BenchmarkForwardAuth(b *testing.B) {
 	}
 	noop := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Header().Set("X-Auth-Subject", "alice") })
 	auth := "Bearer " + iss.mint(b, nil)
+	paths := make([][]string, 4096)
+	for i := range paths {
+		paths[i] = []string{fmt.Sprintf("/api/orders/%d", i)}
+	}
 	for _, c := range []struct {
-		name string
-		h    http.Handler
-	}{{"noop", noop}, {"forward-auth", g}} {
+		name  string
+		h     http.Handler
+		paths [][]string
+	}{{"noop", noop, paths[7:8]}, {"forward-auth", g, paths[7:8]}, {"forward-auth-new-paths", g, paths}} {
 		b.Run(c.name, func(b *testing.B) {
 			r := httptest.NewRequest("GET", gateway.DefaultForwardAuthPath, nil)
 			r.Header.Set("Authorization", auth)
-			r.Header.Set("X-Original-Uri", "/api/orders/7")
 			r.Header.Set("X-Original-Method", "GET")
 			b.ReportAllocs()
+			i := 0
 			for b.Loop() {
+				r.Header["X-Original-Uri"] = c.paths[i%len(c.paths)]
+				i++
 				w := httptest.NewRecorder()
 				c.h.ServeHTTP(w, r)
 				if w.Code != http.StatusOK {

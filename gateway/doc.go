@@ -83,7 +83,9 @@
 // X-Forwarded-Method and X-Forwarded-Host (Traefik and Caddy send them);
 // the method defaults to the subrequest's own, the host to X-Forwarded-Host,
 // X-Original-Host, then the subrequest's Host. Its route is found in the same
-// table by ServeMux.Handler and the same checks run, with the subrequest's
+// table by ServeMux.Handler (remembered per method, host and path, up to
+// 1,024 of them, since a proxy asks about the same paths again and again)
+// and the same checks run, with the subrequest's
 // Authorization header: the answer is 200 with the route's claim headers
 // on the response (a public route: 200 with none), or the very 400, 401,
 // 403 or 503 the gateway itself would give, with the same WWW-Authenticate

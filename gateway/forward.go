@@ -14,14 +14,13 @@ import (
 // asks about, finds its route in the same table, and runs the same checks,
 // answering instead of proxying.
 func (g *Gateway) forwardAuth(w http.ResponseWriter, r *http.Request) {
-	orig, err := originalRequest(r)
+	orig, rawPath, err := originalRequest(r)
 	if err != nil {
 		jsonerror.Write(w, r, http.StatusBadRequest, "invalid_request", err.Error())
 		return
 	}
-	h, pattern := g.mux.Handler(orig)
-	rt, ok := h.(*route)
-	if !ok || orig.URL.Path == g.forwardAuthPath {
+	to := g.routeOf(orig, rawPath)
+	if to.rt == nil || orig.URL.Path == g.forwardAuthPath {
 		// No route, the forward-auth endpoint itself, or a redirect to a
 		// cleaned path: nothing a proxy should let through.
 		notFound(w, orig)
@@ -29,8 +28,8 @@ func (g *Gateway) forwardAuth(w http.ResponseWriter, r *http.Request) {
 	}
 	// The pattern, as ServeMux sets it on a routed request: the route's
 	// metrics label and its resource's metadata URL come from it.
-	orig.Pattern = pattern
-	rt.check.ServeHTTP(w, orig)
+	orig.Pattern = to.pattern
+	to.rt.check.ServeHTTP(w, orig)
 }
 
 // originalRequest rebuilds the request a proxy asks about from the headers
@@ -40,32 +39,33 @@ func (g *Gateway) forwardAuth(w http.ResponseWriter, r *http.Request) {
 // The method defaults to the subrequest's own; the host to
 // X-Forwarded-Host, X-Original-Host, then the subrequest's Host. The
 // request keeps the subrequest's headers (Authorization, Origin…) and
-// context; it has no body, which no check reads.
-func originalRequest(r *http.Request) (*http.Request, error) {
+// context; it has no body, which no check reads. rawPath is the URI's
+// path, as sent.
+func originalRequest(r *http.Request) (orig *http.Request, rawPath string, err error) {
 	h := r.Header
 	uri, method := get(h, "X-Original-Uri"), get(h, "X-Original-Method")
 	if uri == "" {
 		uri, method = get(h, "X-Forwarded-Uri"), get(h, "X-Forwarded-Method")
 	}
 	if uri == "" {
-		return nil, errors.New("the original request is not named: set X-Original-URI (nginx auth_request) or X-Forwarded-Uri (Traefik ForwardAuth, Caddy forward_auth)")
+		return nil, "", errors.New("the original request is not named: set X-Original-URI (nginx auth_request) or X-Forwarded-Uri (Traefik ForwardAuth, Caddy forward_auth)")
 	}
 	method = cmp.Or(method, r.Method)
 	if !validHeaderName(method) { // a method is a token, as a header name is
-		return nil, errors.New("the original method (X-Original-Method or X-Forwarded-Method) is not an HTTP method")
+		return nil, "", errors.New("the original method (X-Original-Method or X-Forwarded-Method) is not an HTTP method")
 	}
 	if uri[0] != '/' {
-		return nil, errors.New("the original URI (X-Original-URI or X-Forwarded-Uri) does not start with \"/\": send the path and query only")
+		return nil, "", errors.New("the original URI (X-Original-URI or X-Forwarded-Uri) does not start with \"/\": send the path and query only")
 	}
 	u, err := url.ParseRequestURI(uri)
 	if err != nil {
-		return nil, errors.New("the original URI (X-Original-URI or X-Forwarded-Uri) is not a valid path and query")
+		return nil, "", errors.New("the original URI (X-Original-URI or X-Forwarded-Uri) is not a valid path and query")
 	}
 	host := cmp.Or(get(h, "X-Forwarded-Host"), get(h, "X-Original-Host"), r.Host)
 	if strings.ContainsAny(host, " \t/\\@?#") || !validHeaderValue(host) {
-		return nil, errors.New("the original host (X-Forwarded-Host) is not a host name")
+		return nil, "", errors.New("the original host (X-Forwarded-Host) is not a host name")
 	}
-	orig := r.WithContext(r.Context())
+	orig = r.WithContext(r.Context())
 	orig.Method, orig.URL, orig.Host, orig.RequestURI = method, u, host, uri
 	orig.Body, orig.ContentLength, orig.Form, orig.PostForm = http.NoBody, 0, nil, nil
 	orig.Pattern = ""
@@ -74,7 +74,8 @@ func originalRequest(r *http.Request) (*http.Request, error) {
 	if proto := get(h, "X-Forwarded-Proto"); proto == "https" || proto == "http" {
 		orig.URL.Scheme = proto
 	}
-	return orig, nil
+	rawPath, _, _ = strings.Cut(uri, "?")
+	return orig, rawPath, nil
 }
 
 // get is h.Get for a key already in canonical form, as every key of a

@@ -54,6 +54,7 @@ type Config struct {
 type Gateway struct {
 	mux             *http.ServeMux
 	forwardAuthPath string
+	routeCache      *routeCache // the forward-auth endpoint's
 	// strip is every header any route sets from claims, canonical: removed
 	// from every request before routing, so that a client can never forge
 	// one, whatever route its request takes and whether or not the claim
@@ -69,7 +70,7 @@ type Gateway struct {
 // cannot order (or a *RouteError for a pattern it refuses), so a
 // configuration's mistakes are named all at once.
 func New(cfg Config) (*Gateway, error) {
-	g := &Gateway{mux: http.NewServeMux(), logger: cfg.Logger}
+	g := &Gateway{mux: http.NewServeMux(), logger: cfg.Logger, routeCache: newRouteCache()}
 	if g.logger == nil {
 		g.logger = slog.Default()
 	}
