@@ -31,8 +31,8 @@ type routeCache struct {
 }
 
 // routeKey is what ServeMux.Handler reads of a request: its method, its
-// Host (with any port: ServeMux strips it, so two keys may share an
-// answer) and its path as sent, before unescaping and cleaning.
+// Host as sent (ServeMux strips the port but for CONNECT, so two keys may
+// share an answer) and its path as sent, before unescaping and cleaning.
 type routeKey struct{ method, host, path string }
 
 // routed is ServeMux.Handler's answer: the route (nil when none) and the
@@ -59,20 +59,28 @@ func newRouteCache() *routeCache { return &routeCache{seed: maphash.MakeSeed()} 
 // cache when it has them. rawPath is r's path as the proxy sent it.
 func (g *Gateway) routeOf(r *http.Request, rawPath string) routed {
 	k := routeKey{r.Method, r.Host, rawPath}
+	if len(k.method)+len(k.host)+len(k.path) > routeCacheKeyMax {
+		return g.muxRoute(r)
+	}
 	c := g.routeCache
 	h := c.hash(k)
 	if v, ok := c.get(k, h); ok {
 		return v
 	}
-	handler, pattern := g.mux.Handler(r)
-	v := routed{pattern: pattern}
-	v.rt, _ = handler.(*route) // else the 404 handler, or a redirect to a cleaned path
+	v := g.muxRoute(r)
 	c.offer(k, h, v)
 	return v
 }
 
-// hash is k's hash, never 0 (the empty seen slot).
-func (c *routeCache) hash(k routeKey) uint64 { return maphash.Comparable(c.seed, k) | 1 }
+// muxRoute is g.mux.Handler(r)'s answer.
+func (g *Gateway) muxRoute(r *http.Request) routed {
+	h, pattern := g.mux.Handler(r)
+	v := routed{pattern: pattern}
+	v.rt, _ = h.(*route) // else the 404 handler, or a redirect to a cleaned path
+	return v
+}
+
+func (c *routeCache) hash(k routeKey) uint64 { return maphash.Comparable(c.seed, k) }
 
 // get returns the answer remembered for k, whose hash is h.
 func (c *routeCache) get(k routeKey, h uint64) (routed, bool) {
@@ -86,12 +94,9 @@ func (c *routeCache) get(k routeKey, h uint64) (routed, bool) {
 // missed in its slot; else it notes k as that key. The entry holds copies
 // of k's strings, which may share memory with a whole request.
 func (c *routeCache) offer(k routeKey, h uint64, v routed) {
-	if len(k.method)+len(k.host)+len(k.path) > routeCacheKeyMax {
-		return
-	}
 	i := h % routeCacheSize
-	if c.seen[i].Load() != h {
-		c.seen[i].Store(h)
+	if mark := h | 1; c.seen[i].Load() != mark { // never 0, the empty slot's
+		c.seen[i].Store(mark)
 		return
 	}
 	s := k.method + k.host + k.path
