@@ -25,7 +25,8 @@ import (
 // remembered.
 type routeCache struct {
 	slots [routeCacheSize]atomic.Pointer[routeEntry]
-	// seen holds, per slot, the hash of the last key that missed there.
+	// seen holds, per slot, the hash of the last key that missed there,
+	// its low bit set so that it is never 0, the empty slot.
 	seen [routeCacheSize]atomic.Uint64
 	seed maphash.Seed
 }
@@ -95,7 +96,7 @@ func (c *routeCache) get(k routeKey, h uint64) (routed, bool) {
 // of k's strings, which may share memory with a whole request.
 func (c *routeCache) offer(k routeKey, h uint64, v routed) {
 	i := h % routeCacheSize
-	if mark := h | 1; c.seen[i].Load() != mark { // never 0, the empty slot's
+	if mark := h | 1; c.seen[i].Load() != mark {
 		c.seen[i].Store(mark)
 		return
 	}
