@@ -19,6 +19,7 @@ import (
 
 	"github.com/resource-server/resource-server/devissuer"
 	"github.com/resource-server/resource-server/internal/config"
+	"github.com/resource-server/resource-server/internal/httpserver"
 	"github.com/resource-server/resource-server/internal/metrics"
 	"github.com/resource-server/resource-server/internal/server"
 	"github.com/resource-server/resource-server/store"
@@ -245,7 +246,7 @@ func serve(ctx context.Context, log *slog.Logger, timeout time.Duration, listene
 	servers := make([]*http.Server, len(listeners))
 	unused := &unusedConns{}
 	for i, l := range listeners {
-		servers[i] = newHTTPServer(l.handler, log)
+		servers[i] = httpserver.New(l.handler, log)
 		servers[i].ConnState = unused.track
 		go func(s *http.Server, ln net.Listener) {
 			if err := s.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -308,20 +309,6 @@ func (u *unusedConns) closeAll() {
 		c.(net.Conn).Close()
 		return true
 	})
-}
-
-// newHTTPServer sets the timeouts and limits a server facing the internet
-// needs: slow clients cannot hold connections or memory.
-func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
-	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
-	}
 }
 
 // runDev runs the resource server with the embedded development issuer on

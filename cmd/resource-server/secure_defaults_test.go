@@ -1,13 +1,12 @@
 package main
 
-// Secure defaults: the HTTP server's timeouts and header limit, no token
-// or secret in the logs even at debug level, and /secure switched off by
-// SECURE_ROUTE=false.
+// Secure defaults: no token or secret in the logs even at debug level,
+// and /secure switched off by SECURE_ROUTE=false. The HTTP server's
+// timeouts and header limit are internal/server's TestHTTPServerLimits.
 
 import (
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -19,26 +18,6 @@ import (
 	"github.com/resource-server/resource-server/internal/logtest"
 	"github.com/resource-server/resource-server/internal/poll"
 )
-
-func TestHTTPServerLimits(t *testing.T) {
-	s := newHTTPServer(http.NotFoundHandler(), slog.New(slog.DiscardHandler))
-	for name, d := range map[string]time.Duration{
-		"ReadHeaderTimeout": s.ReadHeaderTimeout, "ReadTimeout": s.ReadTimeout,
-		"WriteTimeout": s.WriteTimeout, "IdleTimeout": s.IdleTimeout,
-	} {
-		if d <= 0 || d > 2*time.Minute {
-			t.Errorf("%s is %v: a slow client must not hold a connection indefinitely", name, d)
-		}
-	}
-	if s.ReadHeaderTimeout > 10*time.Second {
-		t.Errorf("ReadHeaderTimeout %v: slowloris needs it short", s.ReadHeaderTimeout)
-	}
-	// Room for a token at the verifier's 16 KiB cap and ordinary headers,
-	// far below net/http's 1 MiB default.
-	if s.MaxHeaderBytes < 24<<10 || s.MaxHeaderBytes > 128<<10 {
-		t.Errorf("MaxHeaderBytes %d", s.MaxHeaderBytes)
-	}
-}
 
 func send(t *testing.T, method, u string, header http.Header) int {
 	t.Helper()

@@ -29,8 +29,8 @@ import (
 	"net/http"
 	_ "net/http/pprof" // on the -pprof port only
 	"os"
-	"time"
 
+	"github.com/resource-server/resource-server/internal/httpserver"
 	"github.com/resource-server/resource-server/internal/metrics"
 	"github.com/resource-server/resource-server/internal/server"
 	"github.com/resource-server/resource-server/verifier"
@@ -69,8 +69,7 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
-		WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
+	srv := httpserver.New(h, nil)
 	fmt.Println("READY", *port)
 	fail(srv.Serve(ln))
 }
